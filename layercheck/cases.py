@@ -1,0 +1,70 @@
+"""Cases: what hypothesis draws (structure) and how numpy fills it (values).
+
+A `Case` is a small, printable descriptor: named sizes, parameters, dtype and a value seed.
+Hypothesis draws and shrinks descriptors; `numpy.random.Generator(seed)` fills the arrays,
+so generation is fast and every case is reproducible from its descriptor alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+DTYPES = ("float64", "float32", "float16")
+
+#: Value seeds; shrinking takes them towards 0.
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input configuration: named sizes (``N``, ``D``...), parameters, dtype, value seed."""
+
+    sizes: dict[str, int]
+    params: dict[str, Any] = field(default_factory=dict)
+    dtype: str = "float64"
+    seed: int = 0
+
+    def rng(self, stream: int = 0) -> np.random.Generator:
+        """Independent value streams of this case: 0 for the inputs, 1 for upstream grads."""
+        return np.random.default_rng([self.seed, stream])
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready descriptor: enough to rebuild the case."""
+        return {"sizes": self.sizes, "params": self.params, "dtype": self.dtype, "seed": self.seed}
+
+    def size(self) -> int:
+        """Shrink order for choosing the smallest of several failing cases."""
+        return int(np.prod(list(self.sizes.values()) or [1]))
+
+
+def dims(lo: int = 1, hi: int = 16) -> st.SearchStrategy[int]:
+    """A dimension size in [lo, hi]; shrinks towards lo."""
+    return st.integers(min_value=lo, max_value=hi)
+
+
+def normal(
+    rng: np.random.Generator, shape: tuple[int, ...], dtype: str, scale: float = 1.0, shift: float = 0.0
+) -> np.ndarray:
+    """``scale * (standard normal + shift)``, rounded to `dtype`."""
+    return (scale * (rng.standard_normal(shape) + shift)).astype(dtype)
+
+
+def away_from_zero(values: np.ndarray, gap: float) -> np.ndarray:
+    """`values` with every element of magnitude below `gap` pushed out to +-gap (same dtype):
+    keeps inputs off a kink such as ReLU's at 0."""
+    sign = np.where(values < 0, -1, 1).astype(values.dtype)
+    return np.where(np.abs(values) < gap, sign * values.dtype.type(gap), values)
+
+
+def labels(rng: np.random.Generator, n: int, classes: int) -> np.ndarray:
+    """n integer class labels in [0, classes)."""
+    return rng.integers(0, classes, size=n)
+
+
+def upstream(case: Case, shape: tuple[int, ...]) -> np.ndarray:
+    """The upstream gradient ``dout`` fed to a backward: standard normal in the case's dtype."""
+    return normal(case.rng(1), shape, case.dtype)

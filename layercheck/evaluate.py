@@ -1,0 +1,274 @@
+"""One case from inputs to observations: truth, peer, candidate, then every comparison.
+
+The candidate is a mapping from function name to callable. Nothing here decides how many
+cases run or how they are chosen; that is the runner's job.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from layercheck import reference
+from layercheck.cases import Case, upstream
+from layercheck.tolerance import bound, normwise_error
+from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Observation
+
+if TYPE_CHECKING:
+    from layercheck.specs import Spec
+
+Candidate = Mapping[str, Callable[..., Any]]
+
+
+class InvalidCase(Exception):
+    """The case's truth or the peer's natural intermediates leave the dtype's range."""
+
+
+class Unusable(Exception):
+    """A call gave nothing to compare; `verdict` and `message` apply to all its quantities."""
+
+    def __init__(self, verdict: str, message: str):
+        super().__init__(message)
+        self.verdict, self.message = verdict, message
+
+
+@dataclass
+class Outcome:
+    """What one case produced: the input shapes (for reports) and the observations."""
+
+    shapes: dict[str, Any]
+    observations: list[Observation]
+
+
+def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile: str) -> Outcome:
+    """Run `candidate` on `case` and observe every quantity of the spec's functions.
+
+    Raises InvalidCase when the case is outside the dtype's range (the caller rejects it).
+    """
+    args = spec.inputs(case)
+    shapes = shapes_of(args)
+    if spec.properties is not None:
+        return Outcome(shapes, spec.properties(candidate, args, case, profile))
+    truth = reference.solve(spec, args, "float64", "cpu", lambda shape: upstream(case, shape))
+    peer = reference.solve(spec, args, case.dtype, device, lambda shape: upstream(case, shape))
+    _require_in_range(truth, peer, case.dtype)
+    reduction = spec.reduction(case.sizes)
+
+    def observe(function: str, got: Mapping[str, Any]) -> list[Observation]:
+        return [
+            compare(function, quantity, value, truth[quantity], peer[quantity], case.dtype, reduction)
+            for quantity, value in got.items()
+        ]
+
+    observations: list[Observation] = []
+    backwards = spec.backward if spec.checks_backward(case) else ()
+    for run, backward in enumerate(backwards or (None,)):
+        given = copy.deepcopy(args)
+        try:
+            got, cache = _call_forward(spec, candidate, given)
+            forward_failure = None
+        except Unusable as failure:
+            got, cache, forward_failure = {}, None, failure
+        if run == 0:
+            observations += _function_observations(
+                spec.forward, spec.forward_quantities, forward_failure, got, observe,
+                lambda: arguments_unchanged(spec.forward, given, args, spec.written_keys()),
+                case.dtype, scalar=spec.scalar_outputs,
+            )
+        if backward is None:
+            continue
+        after_forward = copy.deepcopy(given)
+        dout = upstream(case, truth[spec.returns[0]].shape)
+        quantities = [quantity for quantity, _ in spec.grads]
+        grads: dict[str, Any] = {}
+        failure = forward_failure and Unusable(
+            forward_failure.verdict, f"no cache: {forward_failure.message}"
+        )
+        if failure is None:
+            given["dout"], after_forward["dout"] = dout.copy(), dout
+            try:
+                result = invoke(candidate, backward, given["dout"], cache)
+                grads = dict(zip(quantities, unpack(backward, result, len(quantities)), strict=True))
+            except Unusable as raised:
+                failure = raised
+        observations += _function_observations(
+            backward, quantities, failure, grads, observe,
+            lambda: arguments_unchanged(backward, given, after_forward, spec.written_keys()),
+            case.dtype,
+        )
+    return Outcome(shapes, observations)
+
+
+def _call_forward(spec: Spec, candidate: Candidate, given: dict[str, Any]):
+    """Call the forward on `given` (modified in place by a careless candidate)."""
+    result = invoke(candidate, spec.forward, *(given[name] for name in spec.args))
+    values = unpack(spec.forward, result, len(spec.returns) + bool(spec.backward))
+    got = dict(zip(spec.returns, values, strict=False))
+    for argument, key in spec.written:
+        got[key] = given[argument].get(key)
+    return got, (values[-1] if spec.backward else None)
+
+
+def _function_observations(
+    function: str,
+    quantities: Iterable[str],
+    failure: Unusable | None,
+    got: Mapping[str, Any],
+    observe: Callable[[str, Mapping[str, Any]], list[Observation]],
+    unchanged: Callable[[], Observation],
+    dtype: str,
+    scalar: Iterable[str] = (),
+) -> list[Observation]:
+    """Numeric comparisons plus the two properties every function has."""
+    names = [*quantities, "arguments_unchanged", "dtype_preserved"]
+    if failure is not None:
+        return [Observation(function, name, failure.verdict, failure.message) for name in names]
+    arrays = {q: v for q, v in got.items() if q not in scalar}
+    return [*observe(function, got), unchanged(), dtype_preserved(function, arrays, dtype)]
+
+
+def invoke(candidate: Candidate, function: str, *args: Any) -> Any:
+    """Call the candidate's `function`; raise Unusable when it is missing, raises or is a stub."""
+    fn = candidate.get(function)
+    if fn is None:
+        raise Unusable(NOT_IMPLEMENTED, f"{function} is not defined")
+    try:
+        result = fn(*args)
+    except Exception as exc:  # the candidate's own failure is a verdict, not a crash
+        raise Unusable(ERROR, f"{function} raised {last_line(exc)}") from None
+    if result is None:
+        raise Unusable(NOT_IMPLEMENTED, f"{function} returned None (still the starter stub?)")
+    return result
+
+
+def unpack(function: str, result: Any, count: int) -> tuple[Any, ...]:
+    """The `count` values of a call's result: the value itself when count is 1, else a tuple."""
+    if count == 1:
+        return (result,)
+    if isinstance(result, tuple | list) and len(result) == count:
+        return tuple(result)
+    raise Unusable(FAIL, f"{function} returned {describe(result)}, expected a tuple of {count}")
+
+
+def compare(
+    function: str,
+    quantity: str,
+    got: Any,
+    truth: np.ndarray,
+    peer: np.ndarray,
+    dtype: str,
+    reduction: int,
+) -> Observation:
+    """Observe one quantity against the float64 truth, with the peer-adaptive tolerance."""
+    if got is None:
+        return Observation(function, quantity, NOT_IMPLEMENTED, f"{quantity} is None")
+    value, problem = _as_float64(got, truth.shape)
+    if problem:
+        return Observation(function, quantity, FAIL, f"{quantity} {problem}")
+    abs_error, scale, rel_error = normwise_error(value, truth)
+    peer_error, _, _ = normwise_error(peer, truth)
+    limit = bound(dtype, peer_error, reduction).limit(scale)
+    ratio = abs_error / limit
+    verdict = PASS if ratio <= 1 else FAIL
+    seen = Observation(function, quantity, verdict, "", abs_error, rel_error, ratio, limit, peer_error)
+    if seen.verdict == FAIL:
+        wrong = ~(np.abs(value - truth) <= limit)
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        seen.detail = {"index": list(index), "expected": float(truth[index]), "got": float(value[index])}
+        seen.message = (
+            f"{quantity}: max abs error {abs_error:.3g} is {ratio:.3g}x the tolerance {limit:.3g} "
+            f"(torch in {dtype}: {peer_error:.2g}); first wrong at {list(index)}: "
+            f"expected {truth[index]:.6g}, got {value[index]:.6g}"
+        )
+    return seen
+
+
+def arguments_unchanged(
+    function: str, given: dict[str, Any], before: dict[str, Any], written: set[str]
+) -> Observation:
+    """Every array `function` received (or reached through a cache) still equals `before`."""
+    changed = [
+        name
+        for name, value in _arrays(before, written)
+        if not np.array_equal(_lookup(given, name), value, equal_nan=True)
+    ]
+    if changed:
+        return Observation(function, "arguments_unchanged", FAIL, f"modified {', '.join(changed)}")
+    return Observation(function, "arguments_unchanged", PASS)
+
+
+def dtype_preserved(function: str, arrays: Mapping[str, Any], dtype: str) -> Observation:
+    """Every array output has the inputs' floating dtype."""
+    present = {q: v for q, v in arrays.items() if isinstance(v, np.ndarray)}
+    if not present:
+        return Observation(function, "dtype_preserved", NOT_IMPLEMENTED, "no array returned")
+    wrong = [f"{q} is {v.dtype}" for q, v in present.items() if v.dtype != np.dtype(dtype)]
+    if wrong:
+        message = f"{', '.join(wrong)}, expected {dtype}"
+        return Observation(function, "dtype_preserved", FAIL, message)
+    return Observation(function, "dtype_preserved", PASS)
+
+
+def shapes_of(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Shapes of the array arguments (and of arrays inside parameter dicts), for reports."""
+    return {name: list(np.shape(value)) for name, value in _arrays(args, set())}
+
+
+def last_line(exc: BaseException) -> str:
+    """The exception's last line, with the file and line where it was raised."""
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        line += f" ({os.path.basename(frames[-1].filename)}:{frames[-1].lineno})"
+    return line
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _as_float64(got: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
+    """`got` as a float64 array of `shape`, or a reason why it cannot be compared."""
+    if shape == () and isinstance(got, int | float | np.generic | np.ndarray) and np.size(got) == 1:
+        got = np.asarray(got).reshape(())
+    if type(got) is not np.ndarray:
+        return np.empty(0), f"is {describe(got)}, expected a numpy.ndarray"
+    if got.shape != shape:
+        return np.empty(0), f"has shape {got.shape}, expected {shape}"
+    if got.dtype.kind not in "fiub":
+        return np.empty(0), f"has dtype {got.dtype}, expected a floating dtype"
+    return got.astype(np.float64), ""
+
+
+def _require_in_range(truth: Mapping[str, np.ndarray], peer: Mapping[str, np.ndarray], dtype: str):
+    limit = float(np.finfo(dtype).max) / 16
+    for quantity, value in truth.items():
+        finite = np.isfinite(value).all() and np.isfinite(peer[quantity]).all()
+        if not finite or np.abs(value).max(initial=0) > limit:
+            raise InvalidCase(f"{quantity} leaves the range of {dtype}")
+
+
+def _arrays(args: Mapping[str, Any], skip: set[str]):
+    """(name, array) for every array in `args`, parameter dicts flattened as ``dict.key``."""
+    for name, value in args.items():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, np.ndarray) and key not in skip:
+                    yield f"{name}.{key}", item
+        elif isinstance(value, np.ndarray):
+            yield name, value
+
+
+def _lookup(args: Mapping[str, Any], name: str) -> Any:
+    outer, _, key = name.partition(".")
+    return args[outer][key] if key else args[outer]

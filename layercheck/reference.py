@@ -1,0 +1,67 @@
+"""Runs the PyTorch oracles: the float64 truth and the in-dtype peer.
+
+This is the only harness module that imports torch; it is imported once per worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from oracle import ORACLES
+
+if TYPE_CHECKING:
+    from layercheck.specs import Spec
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def device_name(device: str) -> str | None:
+    """The accelerator's name for `device`, or None for the CPU."""
+    return torch.cuda.get_device_name(0) if device == "cuda" and cuda_available() else None
+
+
+def solve(
+    spec: Spec,
+    args: dict[str, Any],
+    dtype: str,
+    device: str,
+    upstream: Callable[[tuple[int, ...]], np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Every quantity the oracle defines for `args`, computed in `dtype` on `device`.
+
+    Float arrays are cast to `dtype`; integer arrays stay int64. Forward outputs come from the
+    oracle; gradient quantities from autograd of the first output, with the upstream
+    gradient ``upstream(out.shape)`` for a layer and 1 for a loss. Results are float64 numpy.
+    """
+    wrt = {argument for _, argument in spec.grads}
+    tensors = {name: _tensor(value, dtype, device, name in wrt) for name, value in args.items()}
+    outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
+    primary = outputs[spec.returns[0]]
+    grad_output = None
+    if primary.ndim > 0:
+        dout = upstream(tuple(primary.shape))
+        grad_output = torch.as_tensor(dout.astype(np.float64)).to(primary.dtype).to(device)
+    inputs = [tensors[argument] for _, argument in spec.grads]
+    grads = torch.autograd.grad(primary, inputs, grad_outputs=grad_output) if inputs else ()
+    found = {name: value for name, value in outputs.items()}
+    found.update({quantity: g for (quantity, _), g in zip(spec.grads, grads, strict=True)})
+    return {name: value.detach().to("cpu", torch.float64).numpy() for name, value in found.items()}
+
+
+def _tensor(value: Any, dtype: str, device: str, requires_grad: bool) -> Any:
+    if isinstance(value, dict):
+        return {key: _tensor(item, dtype, device, False) for key, item in value.items()}
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.dtype.kind == "f":
+        tensor = torch.from_numpy(value.astype(np.float64)).to(device=device, dtype=getattr(torch, dtype))
+        return tensor.requires_grad_(requires_grad)
+    if value.dtype.kind == "b":
+        return torch.from_numpy(value.copy()).to(device)
+    return torch.from_numpy(value.astype(np.int64)).to(device)

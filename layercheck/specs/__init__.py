@@ -1,0 +1,112 @@
+"""The spec registry: the single source of truth for what is checked and how.
+
+A spec describes one layer: its forward (the oracle's key too), the backwards that take the
+forward's cache, the argument and return names of LAYER_API.md, how hypothesis draws its
+cases and how numpy fills them. The pytest suite, the runner and the reports all derive
+from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from layercheck.cases import Case
+
+#: Course profiles: conventions that differ between courses and years (LAYER_API.md).
+PROFILES: dict[str, dict[str, Any]] = {
+    "cs231n": {"dropout_p": "keep"},
+    "cs231n-2017": {"dropout_p": "drop"},
+    "ucla-c147": {"dropout_p": "drop"},
+}
+ALL_PROFILES = frozenset(PROFILES)
+
+
+def _always(case: Case) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One layer of the API.
+
+    - ``returns``: the forward's return values before the cache (``("out",)``); a loss
+      returns ``("loss", "dx")`` and has no backward.
+    - ``grads``: (quantity, argument) pairs, in the backward's return order; the truth is
+      autograd of ``returns[0]`` with respect to the argument.
+    - ``written``: (parameter dict, key) pairs the forward writes back (running statistics).
+    - ``case``: dtype -> strategy of Case; ``inputs``: Case -> the forward's arguments,
+      floats already in the case's dtype.
+    - ``reduction``: sizes -> length of the longest reduction (scales the tolerance floor).
+    - ``properties``: replaces the oracle comparison for layers checked by properties
+      (dropout), as (candidate, args, case, profile) -> observations.
+    """
+
+    forward: str
+    backward: tuple[str, ...]
+    args: tuple[str, ...]
+    returns: tuple[str, ...]
+    grads: tuple[tuple[str, str], ...]
+    case: Callable[[str], st.SearchStrategy[Case]]
+    inputs: Callable[[Case], dict[str, Any]]
+    reduction: Callable[[Mapping[str, int]], int] = lambda sizes: 1
+    written: tuple[tuple[str, str], ...] = ()
+    checks_backward: Callable[[Case], bool] = _always
+    properties: Callable[..., list] | None = None
+    property_quantities: Mapping[str, tuple[str, ...]] | None = None
+    profiles: frozenset[str] = ALL_PROFILES
+    version: int = 1
+
+    @property
+    def name(self) -> str:
+        return self.forward.removesuffix("_forward")
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return (self.forward, *self.backward)
+
+    @property
+    def forward_quantities(self) -> tuple[str, ...]:
+        return (*self.returns, *(key for _, key in self.written))
+
+    @property
+    def scalar_outputs(self) -> tuple[str, ...]:
+        """A loss's value is a scalar, exempt from the array checks."""
+        return () if self.backward else self.returns[:1]
+
+    def written_keys(self) -> set[str]:
+        return {key for _, key in self.written}
+
+    def quantities(self) -> dict[str, tuple[str, ...]]:
+        """Every checked quantity, per function, properties included."""
+        if self.property_quantities is not None:
+            return dict(self.property_quantities)
+        common = ("arguments_unchanged", "dtype_preserved")
+        found = {self.forward: (*self.forward_quantities, *common)}
+        for backward in self.backward:
+            found[backward] = (*(quantity for quantity, _ in self.grads), *common)
+        return found
+
+
+def _load() -> dict[str, Spec]:
+    from layercheck.specs import fully_connected
+
+    return {spec.name: spec for spec in fully_connected.SPECS}
+
+
+REGISTRY: dict[str, Spec] = _load()
+
+
+def spec_of(function: str) -> Spec | None:
+    """The spec that checks `function`, or None."""
+    for spec in REGISTRY.values():
+        if function in spec.functions:
+            return spec
+    return None
+
+
+def all_functions() -> list[str]:
+    return [function for spec in REGISTRY.values() for function in spec.functions]

@@ -1,0 +1,319 @@
+"""Specs of the fully connected section of LAYER_API.md."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from layercheck.cases import Case, away_from_zero, dims, labels, normal, seeds
+from layercheck.evaluate import (
+    Candidate,
+    Unusable,
+    arguments_unchanged,
+    dtype_preserved,
+    invoke,
+    unpack,
+)
+from layercheck.specs import PROFILES, Spec
+from layercheck.tolerance import EPS
+from layercheck.verdicts import FAIL, PASS, Observation
+
+# Value distributions: activations at several scales, shifted so that variances cancel.
+scales = st.sampled_from([1.0, 0.1, 10.0])
+shifts = st.sampled_from([0.0, 2.0])
+epsilons = st.sampled_from([1e-5, 1e-3])
+
+
+def _feature_dims(sizes: dict[str, int]) -> list[int]:
+    return [size for name, size in sizes.items() if name.startswith("d")]
+
+
+@st.composite
+def _affine_case(draw, dtype: str) -> Case:
+    n = draw(dims(1, 16))
+    features = draw(st.lists(dims(1, 6), min_size=1, max_size=3))
+    m = draw(dims(1, 16))
+    sizes = {"N": n, **{f"d{i + 1}": d for i, d in enumerate(features)}, "M": m}
+    return Case(sizes, {}, dtype, draw(seeds))
+
+
+def _affine_inputs(case: Case) -> dict[str, Any]:
+    rng, features = case.rng(), _feature_dims(case.sizes)
+    d, m = math.prod(features), case.sizes["M"]
+    return {
+        "x": normal(rng, (case.sizes["N"], *features), case.dtype),
+        "w": normal(rng, (d, m), case.dtype, scale=1 / math.sqrt(d)),
+        "b": normal(rng, (m,), case.dtype),
+    }
+
+
+@st.composite
+def _relu_case(draw, dtype: str) -> Case:
+    features = draw(st.lists(dims(1, 8), min_size=1, max_size=3))
+    sizes = {"N": draw(dims(1, 16)), **{f"d{i + 1}": d for i, d in enumerate(features)}}
+    return Case(sizes, {}, dtype, draw(seeds))
+
+
+def _relu_inputs(case: Case) -> dict[str, Any]:
+    shape = (case.sizes["N"], *_feature_dims(case.sizes))
+    return {"x": away_from_zero(normal(case.rng(), shape, case.dtype), 1e-3)}
+
+
+@st.composite
+def _classifier_case(draw, dtype: str, scale: st.SearchStrategy[float]) -> Case:
+    sizes = {"N": draw(dims(1, 32)), "C": draw(dims(2, 16))}
+    return Case(sizes, {"scale": draw(scale)}, dtype, draw(seeds))
+
+
+def _classifier_inputs(case: Case) -> dict[str, Any]:
+    rng, n, c = case.rng(), case.sizes["N"], case.sizes["C"]
+    return {
+        "x": normal(rng, (n, c), case.dtype, scale=case.params["scale"]),
+        "y": labels(rng, n, c),
+    }
+
+
+def _svm_inputs(case: Case) -> dict[str, Any]:
+    """Scores whose margins x_ij - x_iy + 1 stay clear of the hinge by many roundings."""
+    args = _classifier_inputs(case)
+    x, y = args["x"], args["y"]
+    rows = np.arange(x.shape[0])
+    correct = x[rows, y].astype(np.float64)[:, None]
+    margins = x.astype(np.float64) - correct + 1
+    gap = 8 * EPS[case.dtype] * (np.abs(x).astype(np.float64) + np.abs(correct) + 1)
+    close = np.abs(margins) < gap
+    close[rows, y] = False
+    nudged = correct - 1 + np.where(margins < 0, -2, 2) * gap
+    args["x"] = np.where(close, nudged, x).astype(case.dtype)
+    return args
+
+
+@st.composite
+def _norm_case(draw, dtype: str, n_max: int, d_max: int, batchnorm: bool) -> Case:
+    sizes = {"N": draw(dims(1, n_max)), "D": draw(dims(1, d_max))}
+    params = {"eps": draw(epsilons), "scale": draw(scales), "shift": draw(shifts)}
+    if batchnorm:
+        params["mode"] = draw(st.sampled_from(["train", "test"]))
+        params["momentum"] = draw(st.sampled_from([0.9, 0.5, 0.99]))
+        # Test mode follows training, which leaves running statistics behind.
+        params["running_stats"] = params["mode"] == "test" or draw(st.booleans())
+    return Case(sizes, params, dtype, draw(seeds))
+
+
+def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
+    rng, n, d, p = case.rng(), case.sizes["N"], case.sizes["D"], case.params
+    args = {
+        "x": normal(rng, (n, d), case.dtype, scale=p["scale"], shift=p["shift"]),
+        "gamma": normal(rng, (d,), case.dtype),
+        "beta": normal(rng, (d,), case.dtype),
+        param_dict: {"eps": p["eps"]},
+    }
+    if "mode" in p:
+        args[param_dict].update(mode=p["mode"], momentum=p["momentum"])
+    if p.get("running_stats"):
+        args[param_dict]["running_mean"] = normal(rng, (d,), case.dtype, scale=p["scale"])
+        var = rng.uniform(0.5, 2.0, d) * p["scale"] ** 2
+        args[param_dict]["running_var"] = var.astype(case.dtype)
+    return args
+
+
+@st.composite
+def _dropout_case(draw, dtype: str) -> Case:
+    sizes = {"N": draw(dims(1, 32)), "D": draw(dims(1, 32))}
+    p = draw(st.sampled_from([round(0.05 * k, 2) for k in range(1, 20)]))
+    return Case(sizes, {"p": p, "mask_seed": draw(st.integers(0, 2**31 - 1))}, dtype, draw(seeds))
+
+
+def _dropout_inputs(case: Case) -> dict[str, Any]:
+    shape = (case.sizes["N"], case.sizes["D"])
+    return {"x": away_from_zero(normal(case.rng(), shape, case.dtype), 1e-3)}
+
+
+#: Scaled survivors may differ from x / p by the rounding of 1/p and of the product.
+_DROPOUT_ULPS = 4
+#: Kept fraction: a binomial count more than this many standard deviations off fails.
+_DROPOUT_SIGMAS = 5.0
+
+
+def _dropout_properties(
+    candidate: Candidate, args: dict[str, Any], case: Case, profile: str
+) -> list[Observation]:
+    """Dropout's RNG stream differs from torch's: check what any correct mask satisfies."""
+    x, p, dtype = args["x"], case.params["p"], case.dtype
+    keep = p if PROFILES[profile]["dropout_p"] == "keep" else 1 - p
+    train = {"p": p, "mode": "train", "seed": case.params["mask_seed"]}
+    forward, backward = "dropout_forward", "dropout_backward"
+    seen: list[Observation] = []
+
+    def call(function: str, *call_args: Any, count: int = 2) -> tuple[Any, ...]:
+        return unpack(function, invoke(candidate, function, *call_args), count)
+
+    given = {"x": x.copy(), "dropout_param": dict(train)}
+    try:
+        out, cache = call(forward, given["x"], given["dropout_param"])
+        again, _ = call(forward, x.copy(), dict(train))
+        out_test, cache_test = call(forward, x.copy(), {"p": p, "mode": "test"})
+    except Unusable as failure:
+        names = _DROPOUT_QUANTITIES
+        return [Observation(f, q, failure.verdict, failure.message) for f in names for q in names[f]]
+
+    kept = _array_or(out, x.shape) != 0
+    seen.append(_scaled_copy(forward, "out", out, x, kept, keep, dtype))
+    seen.append(_kept_fraction(int(kept.sum()), kept.size, keep))
+    same = _array_or(again, x.shape)
+    seen.append(_holds(forward, "seed_reproducible", np.array_equal(same, out), "same seed, other mask"))
+    identical = type(out_test) is np.ndarray and np.array_equal(out_test, x)
+    seen.append(_holds(forward, "test_identity", identical, "test mode is not the identity"))
+    seen.append(arguments_unchanged(forward, given, {"x": x}, set()))
+    seen.append(dtype_preserved(forward, {"out": out, "out (test)": out_test}, dtype))
+
+    dout = normal(case.rng(1), x.shape, dtype)
+    given_back = {"dout": dout.copy(), "x": given["x"]}
+    try:
+        (dx,) = call(backward, given_back["dout"], cache, count=1)
+        (dx_test,) = call(backward, dout.copy(), cache_test, count=1)
+    except Unusable as failure:
+        return seen + [Observation(backward, q, failure.verdict, failure.message)
+                       for q in _DROPOUT_QUANTITIES[backward]]
+    grad = _scaled_copy(backward, "dx", dx, dout, kept, keep, dtype)
+    if grad.verdict == PASS and not (type(dx_test) is np.ndarray and np.array_equal(dx_test, dout)):
+        grad = Observation(backward, "dx", FAIL, "dx: test-mode backward is not dout")
+    seen.append(grad)
+    seen.append(arguments_unchanged(backward, given_back, {"dout": dout, "x": x}, set()))
+    seen.append(dtype_preserved(backward, {"dx": dx, "dx (test)": dx_test}, dtype))
+    return seen
+
+
+_DROPOUT_QUANTITIES = {
+    "dropout_forward": (
+        "out", "keep_fraction", "seed_reproducible", "test_identity",
+        "arguments_unchanged", "dtype_preserved",
+    ),
+    "dropout_backward": ("dx", "arguments_unchanged", "dtype_preserved"),
+}
+
+
+def _array_or(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """`value` as a float64 array of `shape`, or NaNs (compares unequal to everything)."""
+    if type(value) is np.ndarray and value.shape == shape:
+        return value.astype(np.float64)
+    return np.full(shape, np.nan)
+
+
+def _scaled_copy(function, quantity, got, source, kept, keep, dtype) -> Observation:
+    """Every element of `got` is 0 (dropped) or source / keep (kept), up to rounding."""
+    if type(got) is not np.ndarray or got.shape != source.shape:
+        return Observation(function, quantity, FAIL, f"{quantity} is not an array of shape {source.shape}")
+    expected = np.where(kept, source.astype(np.float64) / keep, 0.0)
+    value = got.astype(np.float64)
+    error = np.abs(value - expected) / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    error[~kept] = 0
+    limit = _DROPOUT_ULPS * EPS[dtype]
+    ratio = float(np.nan_to_num(error.max(initial=0), nan=np.inf)) / limit
+    seen = Observation(function, quantity, PASS if ratio <= 1 else FAIL, "", ratio=ratio, tolerance=limit)
+    if seen.verdict == FAIL:
+        index = tuple(int(i) for i in np.argwhere(~(error <= limit))[0])
+        seen.detail = {"index": list(index), "expected": float(expected[index]), "got": float(value[index])}
+        seen.message = (
+            f"{quantity}: element {list(index)} is {value[index]:.6g}, expected 0 or "
+            f"{expected[index]:.6g} (input / keep probability {keep:g})"
+        )
+    return seen
+
+
+def _kept_fraction(kept: int, total: int, keep: float) -> Observation:
+    """Binomial test of the number of kept units against the keep probability."""
+    sigma = math.sqrt(total * keep * (1 - keep))
+    z = abs(kept - total * keep) / sigma
+    ratio = z / _DROPOUT_SIGMAS
+    if ratio <= 1:
+        return Observation("dropout_forward", "keep_fraction", PASS, ratio=ratio, tolerance=_DROPOUT_SIGMAS)
+    message = (
+        f"keep_fraction: kept {kept} of {total} ({kept / total:.3f}), expected about {keep:.3f} "
+        f"({z:.1f} sigma off)"
+    )
+    return Observation("dropout_forward", "keep_fraction", FAIL, message, ratio=ratio, tolerance=_DROPOUT_SIGMAS)
+
+
+def _holds(function: str, quantity: str, ok: bool, why: str) -> Observation:
+    return Observation(function, quantity, PASS if ok else FAIL, "" if ok else f"{quantity}: {why}")
+
+
+SPECS = (
+    Spec(
+        forward="affine_forward",
+        backward=("affine_backward",),
+        args=("x", "w", "b"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dw", "w"), ("db", "b")),
+        case=_affine_case,
+        inputs=_affine_inputs,
+        reduction=lambda s: max(s["N"], s["M"], math.prod(_feature_dims(s))),
+    ),
+    Spec(
+        forward="relu_forward",
+        backward=("relu_backward",),
+        args=("x",),
+        returns=("out",),
+        grads=(("dx", "x"),),
+        case=_relu_case,
+        inputs=_relu_inputs,
+    ),
+    Spec(
+        forward="svm_loss",
+        backward=(),
+        args=("x", "y"),
+        returns=("loss", "dx"),
+        grads=(("dx", "x"),),
+        case=lambda dtype: _classifier_case(dtype, st.sampled_from([1.0, 0.5, 3.0])),
+        inputs=_svm_inputs,
+        reduction=lambda s: s["N"] * s["C"],
+    ),
+    Spec(
+        forward="softmax_loss",
+        backward=(),
+        args=("x", "y"),
+        returns=("loss", "dx"),
+        grads=(("dx", "x"),),
+        case=lambda dtype: _classifier_case(dtype, st.sampled_from([1.0, 10.0, 1000.0])),
+        inputs=_classifier_inputs,
+        reduction=lambda s: s["N"] * s["C"],
+    ),
+    Spec(
+        forward="batchnorm_forward",
+        backward=("batchnorm_backward", "batchnorm_backward_alt"),
+        args=("x", "gamma", "beta", "bn_param"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
+        written=(("bn_param", "running_mean"), ("bn_param", "running_var")),
+        case=lambda dtype: _norm_case(dtype, 32, 16, batchnorm=True),
+        inputs=lambda case: _norm_inputs(case, "bn_param"),
+        reduction=lambda s: s["N"],
+        checks_backward=lambda case: case.params["mode"] == "train",
+    ),
+    Spec(
+        forward="layernorm_forward",
+        backward=("layernorm_backward",),
+        args=("x", "gamma", "beta", "ln_param"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
+        case=lambda dtype: _norm_case(dtype, 16, 32, batchnorm=False),
+        inputs=lambda case: _norm_inputs(case, "ln_param"),
+        reduction=lambda s: max(s["N"], s["D"]),
+        profiles=frozenset({"cs231n"}),
+    ),
+    Spec(
+        forward="dropout_forward",
+        backward=("dropout_backward",),
+        args=("x", "dropout_param"),
+        returns=("out",),
+        grads=(("dx", "x"),),
+        case=_dropout_case,
+        inputs=_dropout_inputs,
+        properties=_dropout_properties,
+        property_quantities=_DROPOUT_QUANTITIES,
+    ),
+)

@@ -1,0 +1,97 @@
+"""Observations (one quantity on one case) and checks (one quantity over all cases).
+
+A check is identified by (function, quantity, dtype, device). Its verdict is the worst
+observation's, and it keeps the figures: worst errors, worst ratio of error over tolerance,
+the peer's own error, and for any verdict but pass the smallest failing case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from layercheck.cases import Case
+
+PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED = "pass", "fail", "error", "not_implemented", "skipped"
+VERDICTS = (PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED)
+
+#: Which observation decides a check when several disagree.
+_SEVERITY = {SKIPPED: 0, PASS: 1, NOT_IMPLEMENTED: 2, FAIL: 3, ERROR: 4}
+
+
+@dataclass
+class Observation:
+    """One quantity of one function on one case.
+
+    Errors and the tolerance are absolute except `rel_error` (normwise); figures are None
+    for checks of a property; `detail` holds ``index``, ``expected`` and ``got``
+    of the first wrong element when there is one.
+    """
+
+    function: str
+    quantity: str
+    verdict: str
+    message: str = ""
+    abs_error: float | None = None
+    rel_error: float | None = None
+    ratio: float | None = None
+    tolerance: float | None = None
+    peer_error: float | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Check:
+    """One row of the report: a quantity of a function, in one dtype on one device."""
+
+    function: str
+    quantity: str
+    dtype: str
+    device: str
+    verdict: str = SKIPPED
+    examples: int = 0
+    max_abs_error: float | None = None
+    max_rel_error: float | None = None
+    ratio: float | None = None
+    tolerance: float | None = None
+    peer_error: float | None = None
+    message: str | None = None
+    case: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def add(self, seen: Observation, case: Case, shapes: dict[str, Any]) -> None:
+        """Fold one observation on `case` (whose inputs have `shapes`) into the check."""
+        self.examples += 1
+        self.max_abs_error = _max(self.max_abs_error, seen.abs_error)
+        self.max_rel_error = _max(self.max_rel_error, seen.rel_error)
+        self.peer_error = _max(self.peer_error, seen.peer_error)
+        if seen.ratio is not None and (self.ratio is None or seen.ratio > self.ratio):
+            self.ratio, self.tolerance = seen.ratio, seen.tolerance
+        if seen.verdict == PASS:
+            if self.verdict == SKIPPED:
+                self.verdict = PASS
+            return
+        worse = _SEVERITY[seen.verdict] > _SEVERITY[self.verdict]
+        smaller = self.case is not None and case.size() <= self.case["size"]
+        if worse or (seen.verdict == self.verdict and smaller):
+            self.verdict, self.message = seen.verdict, seen.message
+            self.case = {**case.describe(), "shapes": shapes, **seen.detail, "size": case.size()}
+
+    def finish(self) -> Check:
+        """Drop bookkeeping that the report does not carry."""
+        if self.case is not None:
+            self.case.pop("size", None)
+        return self
+
+
+def skipped(function: str, quantity: str, dtype: str, device: str, why: str) -> Check:
+    """A check that was not run, with the reason (``CUDA not available``, ``not in profile``)."""
+    return Check(function, quantity, dtype, device, verdict=SKIPPED, message=f"skipped: {why}")
+
+
+def _max(a: float | None, b: float | None) -> float | None:
+    if b is None:
+        return a
+    return b if a is None else max(a, b)
