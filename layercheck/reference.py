@@ -21,6 +21,10 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def torch_version() -> str:
+    return str(torch.__version__)
+
+
 def device_name(device: str) -> str | None:
     """The accelerator's name for `device`, or None for the CPU."""
     return torch.cuda.get_device_name(0) if device == "cuda" and cuda_available() else None

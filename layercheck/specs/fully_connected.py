@@ -225,9 +225,10 @@ def _scaled_copy(function, quantity, got, source, kept, keep, dtype) -> Observat
 
 
 def _kept_fraction(kept: int, total: int, keep: float) -> Observation:
-    """Binomial test of the number of kept units against the keep probability."""
+    """Binomial test (normal approximation, continuity-corrected) of the number of kept
+    units against the keep probability."""
     sigma = math.sqrt(total * keep * (1 - keep))
-    z = abs(kept - total * keep) / sigma
+    z = max(abs(kept - total * keep) - 0.5, 0) / sigma
     ratio = z / _DROPOUT_SIGMAS
     if ratio <= 1:
         return Observation("dropout_forward", "keep_fraction", PASS, ratio=ratio, tolerance=_DROPOUT_SIGMAS)

@@ -1,0 +1,153 @@
+"""The `layercheck` command.
+
+``layercheck check [TARGET]`` runs the conformance suite (pytest, spread over pytest-xdist
+workers) on TARGET and writes the JSON and Markdown reports. Exit status: 0 when every
+check passed (skipped counts as passed), 1 when any failed, errored or is not
+implemented, 2 for a usage or load error, with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from layercheck import __version__, target
+from layercheck.cases import DTYPES
+from layercheck.report import DEVICES, FAILING
+from layercheck.specs import PROFILES, all_functions
+
+DEFAULT_EXAMPLES = 50
+DEFAULT_OUT = "layercheck-report"
+
+
+class UsageError(Exception):
+    """Bad command line; the message is one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    try:
+        return options.run(options)
+    except (UsageError, target.TargetError) as problem:
+        print(f"layercheck: error: {problem}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="layercheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"layercheck {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="check layer implementations against the oracles")
+    check.add_argument("target", nargs="?", default=None,
+                       help="a .py file, a folder of .py files, or a module name (default: impl)")
+    check.add_argument("--json", type=Path, help="JSON report path (default: OUT/report.json)")
+    check.add_argument("--markdown", type=Path, help="Markdown report path (default: OUT/report.md)")
+    check.add_argument("--out", type=Path, default=Path(DEFAULT_OUT),
+                       help=f"folder for both reports (default: ./{DEFAULT_OUT})")
+    check.add_argument("--functions", help="comma-separated functions to check (default: all)")
+    check.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
+    check.add_argument("--devices", default=",".join(DEVICES), help="comma-separated devices")
+    check.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
+                       help=f"cases per function, dtype and device (default: {DEFAULT_EXAMPLES})")
+    check.add_argument("--seed", type=int, default=0, help="same seed, same cases, same figures")
+    check.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers: N or auto")
+    check.add_argument("--profile", default="cs231n", choices=sorted(PROFILES),
+                       help="course conventions (default: cs231n)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _check(options: argparse.Namespace) -> int:
+    import pytest
+
+    from layercheck import suite
+
+    _validate(options)
+    subject = options.target or target.DEFAULT
+    if Path(subject).exists():
+        subject = str(Path(subject).resolve())
+    target.load(subject)  # a bad target is a one-line usage error, before any worker starts
+    json_path = options.json or options.out / "report.json"
+    markdown_path = options.markdown or options.out / "report.md"
+    json_path.unlink(missing_ok=True)
+    arguments = [
+        suite.__file__, "-p", "layercheck.plugin", "-p", "no:cacheprovider",
+        "-c", os.devnull, "--rootdir", str(Path(suite.__file__).parent),
+        "-q", "--no-header", "--tb=no", "-rN", "-W", "ignore::pytest.PytestWarning",
+        "-n", _workers(options.workers), "--dist", "worksteal",
+        "--lc-target", subject, "--lc-json", str(json_path), "--lc-markdown", str(markdown_path),
+        "--lc-examples", str(options.examples), "--lc-seed", str(options.seed),
+        "--lc-profile", options.profile, "--lc-dtypes", options.dtypes,
+        "--lc-devices", options.devices,
+    ]
+    if options.functions:
+        arguments += ["--lc-functions", options.functions]
+    status = pytest.main(arguments)
+    if not json_path.is_file():
+        raise UsageError(f"the suite wrote no report (pytest exit status {int(status)})")
+    document = json.loads(json_path.read_text())
+    _print_summary(document, json_path, markdown_path)
+    return 0 if document["summary"]["passed"] else 1
+
+
+def _validate(options: argparse.Namespace) -> None:
+    known = all_functions()
+    for name in _listed(options.functions or ""):
+        if name not in known:
+            raise UsageError(f"unknown function {name!r} (known: {', '.join(known)})")
+    for dtype in _listed(options.dtypes):
+        if dtype not in DTYPES:
+            raise UsageError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
+    for device in _listed(options.devices):
+        if device not in DEVICES:
+            raise UsageError(f"unknown device {device!r} (known: {', '.join(DEVICES)})")
+    if not _listed(options.dtypes) or not _listed(options.devices):
+        raise UsageError("--dtypes and --devices need at least one entry")
+    if options.examples < 1:
+        raise UsageError("--examples must be at least 1")
+    _workers(options.workers)
+
+
+def _workers(value: str) -> str:
+    """pytest-xdist's -n: 'auto', or N workers; one worker runs in-process (-n 0)."""
+    if value == "auto":
+        return "auto"
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(f"--workers must be a positive number or 'auto', not {value!r}")
+    return "0" if int(value) == 1 else value
+
+
+def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None:
+    console = Console(stderr=False, highlight=False)
+    checks, summary = document["checks"], document["summary"]
+    problems = [c for c in checks if c["verdict"] in FAILING]
+    if problems:
+        table = Table(title="Checks not passing", show_lines=False)
+        for column in ("function", "quantity", "dtype", "device", "verdict", "ratio", "message"):
+            table.add_column(column, overflow="fold")
+        for c in problems:
+            ratio = "-" if c["ratio"] is None else f"{float(c['ratio']):.3g}"
+            table.add_row(c["function"], c["quantity"], c["dtype"], c["device"], c["verdict"],
+                          ratio, c["message"] or "")
+        console.print(table)
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
+    worst = summary["worst_passing_ratio"]
+    headroom = "" if worst is None else f"; worst passing ratio {float(worst):.3g}"
+    verdict = "[green]PASSED[/green]" if summary["passed"] else "[red]NOT PASSED[/red]"
+    console.print(f"{verdict}: {counts}{headroom} in {document['meta']['duration_s']:.1f} s")
+    console.print(f"reports: {json_path} {markdown_path}")
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

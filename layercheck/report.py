@@ -1,0 +1,179 @@
+"""The report: a versioned JSON document, and its Markdown rendering.
+
+Checks are ordered as the registry lists functions and quantities, then by dtype and
+device. Non-finite figures are written as the strings "inf" and "nan" (JSON has no
+numbers for them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from layercheck.cases import DTYPES
+from layercheck.specs import REGISTRY
+from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
+
+SCHEMA_VERSION = 1
+DEVICES = ("cpu", "cuda")
+#: Verdicts that make `check` exit 1 (skipped counts as passed).
+FAILING = (FAIL, ERROR, NOT_IMPLEMENTED)
+
+
+def build(checks: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
+    """The report document from check dicts (as `Check.to_json` makes them) and run facts."""
+    ordered = sorted(checks, key=_order)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "meta": meta,
+        "summary": summarise(ordered),
+        "checks": [_finite_or_text(check) for check in ordered],
+    }
+
+
+def summarise(checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Verdict counts and the margins: worst passing ratio, best failing ratio."""
+    counts = Counter(check["verdict"] for check in checks)
+    passing = [_number(c["ratio"]) for c in checks if c["verdict"] == PASS and c["ratio"] is not None]
+    failing = [_number(c["ratio"]) for c in checks if c["verdict"] == FAIL and c["ratio"] is not None]
+    return {
+        "verdicts": {verdict: counts.get(verdict, 0) for verdict in VERDICTS},
+        "worst_passing_ratio": max(passing, default=None),
+        "best_failing_ratio": min(failing, default=None),
+        "passed": not any(counts.get(verdict) for verdict in FAILING),
+    }
+
+
+def environment() -> dict[str, Any]:
+    """Versions and machine; the GPU name is added by the workers that ran the oracle."""
+    return {
+        "layercheck": _version("layercheck"),
+        "numpy": _version("numpy"),
+        "torch": _version("torch"),
+        "hypothesis": _version("hypothesis"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, allow_nan=False) + "\n")
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """One table: a row per function and quantity, a column per dtype and device; each cell
+    the verdict and the worst ratio of error over tolerance. Failures are listed below."""
+    checks, meta, summary = report["checks"], report["meta"], report["summary"]
+    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=_column_order)
+    rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
+    for check in checks:
+        rows.setdefault((check["function"], check["quantity"]), {})[check["dtype"], check["device"]] = check
+    lines = [
+        f"# layercheck report: `{meta.get('target', '?')}`",
+        "",
+        f"{_counts(summary)}. Worst passing ratio: {_fmt(summary['worst_passing_ratio'])}; "
+        f"best failing ratio: {_fmt(summary['best_failing_ratio'])}. "
+        "Ratio = worst error / tolerance over all cases (pass at most 1).",
+        "",
+        f"Seed {meta.get('seed')}, {meta.get('examples')} examples per check, profile "
+        f"`{meta.get('profile')}`, numpy {meta.get('numpy')}, torch {meta.get('torch')}, "
+        f"{meta.get('cpu')}, GPU: {meta.get('gpu') or 'none'}.",
+        "",
+        "| function | quantity | " + " | ".join(f"{d} {v}" for d, v in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for (function, quantity), cells in rows.items():
+        rendered = [_cell(cells.get(column)) for column in columns]
+        lines.append(f"| {function} | {quantity} | " + " | ".join(rendered) + " |")
+    skipped = sorted({c["message"] for c in checks if c["verdict"] == SKIPPED and c["message"]})
+    if skipped:
+        lines += ["", "; ".join(skipped).capitalize() + "."]
+    problems = [c for c in checks if c["verdict"] in FAILING]
+    if problems:
+        lines += ["", "## Not passing", ""]
+        for c in problems:
+            lines.append(f"- **{c['function']}.{c['quantity']}** ({c['dtype']}, {c['device']}): "
+                         f"{c['verdict']}: {c['message']}")
+            if c.get("case"):
+                lines.append(f"  smallest case: `{json.dumps(c['case'])}`")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(check: dict | None) -> str:
+    if check is None:
+        return ""
+    verdict = check["verdict"]
+    shown = verdict if verdict in (PASS, SKIPPED) else f"**{verdict.upper()}**"
+    return shown if check["ratio"] is None else f"{shown} {_fmt(check['ratio'])}"
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    found = [f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n]
+    return ("PASSED: " if summary["passed"] else "NOT PASSED: ") + ", ".join(found)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return f"{value:.3g}"
+
+
+def _order(check: dict[str, Any]) -> tuple:
+    functions = [f for spec in REGISTRY.values() for f in spec.functions]
+    spec = next((s for s in REGISTRY.values() if check["function"] in s.functions), None)
+    quantities = spec.quantities().get(check["function"], ()) if spec else ()
+    quantity = quantities.index(check["quantity"]) if check["quantity"] in quantities else 99
+    function = functions.index(check["function"]) if check["function"] in functions else 999
+    return (function, quantity, *_column_order((check["dtype"], check["device"])))
+
+
+def _column_order(column: tuple[str, str]) -> tuple[int, int]:
+    dtype, device = column
+    return (DEVICES.index(device) if device in DEVICES else 9, DTYPES.index(dtype) if dtype in DTYPES else 9)
+
+
+def _finite_or_text(check: dict[str, Any]) -> dict[str, Any]:
+    return {key: _jsonable(value) for key, value in check.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _number(value: Any) -> float:
+    return float(value)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or sys.platform

@@ -1,0 +1,42 @@
+"""The conformance suite: one test per (spec, dtype, device), parametrised by the plugin.
+
+Each test runs every check of its spec through hypothesis and attaches the checks to its
+report for the controller to merge; it fails when any check fails, errors or is not
+implemented, and is skipped when all of them were (CUDA not available, not in profile).
+"""
+
+import json
+from typing import Any
+
+import pytest
+
+from layercheck import reference, runner
+from layercheck.plugin import PROPERTY
+from layercheck.report import FAILING
+from layercheck.verdicts import SKIPPED
+
+
+def test_conformance(lc_key, lc_candidate, lc_options: dict[str, Any], record_property) -> None:
+    spec, dtype, device = lc_key
+    functions = lc_options["functions"]
+    checks = [
+        check
+        for check in runner.run(
+            spec, lc_candidate, dtype, device,
+            examples=lc_options["examples"], seed=lc_options["seed"], profile=lc_options["profile"],
+        )
+        if functions is None or check.function in functions
+    ]
+    record_property(PROPERTY, json.dumps({"checks": [c.to_json() for c in checks], "env": _env()}))
+    if all(check.verdict == SKIPPED for check in checks):
+        pytest.skip(checks[0].message if checks else "nothing selected")
+    problems = [check for check in checks if check.verdict in FAILING]
+    assert not problems, "\n".join(
+        f"{c.function}.{c.quantity} [{c.dtype}, {c.device}]: {c.verdict}: {c.message}"
+        for c in problems
+    )
+
+
+def _env() -> dict[str, Any]:
+    """What only a process that ran the oracle knows."""
+    return {"torch_runtime": reference.torch_version(), "gpu": reference.device_name("cuda")}

@@ -1,0 +1,108 @@
+"""Finds the functions under test in a TARGET: a .py file, a folder of them, or a module.
+
+Files are imported as submodules of one synthetic package rooted at the target's folder,
+with the folder and its parent on ``sys.path``, so that course layouts import their
+siblings as they wrote them: ``from .layers import *``, ``from layers import *``,
+``from cs231n.layers import *``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import itertools
+import re
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+from layercheck.evaluate import last_line
+from layercheck.specs import all_functions
+
+DEFAULT = "impl"
+_counter = itertools.count()
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+#: Files where courses keep the layers, searched first (LAYER_API.md's profiles).
+_PREFERRED = ("layers.py", "conv_layers.py", "rnn_layers.py")
+
+
+class TargetError(Exception):
+    """The target cannot be loaded; the message is one line for the user."""
+
+
+def load(target: str | None = None) -> dict[str, Callable]:
+    """The API functions that `target` defines, by name (missing ones are absent)."""
+    target = target or DEFAULT
+    path = Path(target)
+    if path.suffix == ".py":
+        if not path.is_file():
+            raise TargetError(f"{target}: no such file")
+        return _load_files(path.resolve().parent, [path.resolve()])
+    if path.is_dir():
+        folder = path.resolve()
+        files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
+        if not files:
+            raise TargetError(f"{target}: no .py files in this folder")
+        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)))
+    if not _MODULE_NAME.match(target) or "/" in target:
+        raise TargetError(f"{target}: no such file, folder or module")
+    try:
+        module = importlib.import_module(target)
+    except ModuleNotFoundError as exc:
+        if exc.name and target.startswith(exc.name):
+            raise TargetError(f"{target}: no such file, folder or module") from None
+        raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
+    except Exception as exc:
+        raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
+    return _functions([module])
+
+
+def _load_files(folder: Path, files: list[Path]) -> dict[str, Callable]:
+    for file in files:
+        try:
+            ast.parse(file.read_bytes(), filename=str(file))
+        except SyntaxError as exc:
+            raise TargetError(f"{file}:{exc.lineno}: syntax error: {exc.msg}") from None
+        except (OSError, ValueError) as exc:
+            raise TargetError(f"{file}: cannot read: {exc}") from None
+    for entry in (str(folder.parent), str(folder)):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    package = f"_layercheck_target_{next(_counter)}"
+    root = types.ModuleType(package)
+    root.__path__ = [str(folder)]
+    sys.modules[package] = root
+    modules = []
+    for file in files:
+        relative = file.relative_to(folder).with_suffix("")
+        name = ".".join((package, *relative.parts)).removesuffix(".__init__")
+        try:
+            modules.append(importlib.import_module(name))
+        except Exception as exc:
+            raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
+    return _functions(modules)
+
+
+def _functions(modules: list[types.ModuleType]) -> dict[str, Callable]:
+    """First definition of each API function; a module's own beats a re-export."""
+    found: dict[str, Callable] = {}
+    for own in (True, False):
+        for module in modules:
+            for name in all_functions():
+                value = getattr(module, name, None)
+                defined_here = getattr(value, "__module__", None) == module.__name__
+                if callable(value) and name not in found and defined_here == own:
+                    found[name] = value
+    return found
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "__pycache__")) for part in relative.parts)
+
+
+def _order(file: Path, folder: Path) -> tuple[int, int, str]:
+    relative = file.relative_to(folder)
+    preferred = _PREFERRED.index(file.name) if file.name in _PREFERRED else len(_PREFERRED)
+    return (preferred, len(relative.parts), str(relative))
