@@ -199,7 +199,8 @@ def arguments_unchanged(
         if not np.array_equal(_lookup(given, name), value, equal_nan=True)
     ]
     if changed:
-        return Observation(function, "arguments_unchanged", FAIL, f"modified {', '.join(changed)}")
+        message = f"arguments_unchanged: {function} modified {', '.join(changed)}"
+        return Observation(function, "arguments_unchanged", FAIL, message)
     return Observation(function, "arguments_unchanged", PASS)
 
 
@@ -210,7 +211,7 @@ def dtype_preserved(function: str, arrays: Mapping[str, Any], dtype: str) -> Obs
         return Observation(function, "dtype_preserved", NOT_IMPLEMENTED, "no array returned")
     wrong = [f"{q} is {v.dtype}" for q, v in present.items() if v.dtype != np.dtype(dtype)]
     if wrong:
-        message = f"{', '.join(wrong)}, expected {dtype}"
+        message = f"dtype_preserved: {', '.join(wrong)}, expected {dtype}"
         return Observation(function, "dtype_preserved", FAIL, message)
     return Observation(function, "dtype_preserved", PASS)
 
