@@ -24,6 +24,8 @@ from layercheck.specs import PROFILES, all_functions
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
+#: Rows of the terminal's table of checks not passing; the report has them all.
+SHOWN = 20
 
 
 class UsageError(Exception):
@@ -129,14 +131,15 @@ def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None
     checks, summary = document["checks"], document["summary"]
     problems = [c for c in checks if c["verdict"] in FAILING]
     if problems:
-        table = Table(title="Checks not passing", show_lines=False)
-        for column in ("function", "quantity", "dtype", "device", "verdict", "ratio", "message"):
+        table = Table(title="Checks not passing")
+        for column in ("check", "dtype", "device", "verdict", "message"):
             table.add_column(column, overflow="fold")
-        for c in problems:
-            ratio = "-" if c["ratio"] is None else f"{float(c['ratio']):.3g}"
-            table.add_row(c["function"], c["quantity"], c["dtype"], c["device"], c["verdict"],
-                          ratio, c["message"] or "")
+        for c in problems[:SHOWN]:
+            table.add_row(f"{c['function']}.{c['quantity']}", c["dtype"], c["device"], c["verdict"],
+                          c["message"] or "")
         console.print(table)
+        if len(problems) > SHOWN:
+            console.print(f"... and {len(problems) - SHOWN} more in the report")
     counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
     worst = summary["worst_passing_ratio"]
     headroom = "" if worst is None else f"; worst passing ratio {float(worst):.3g}"

@@ -43,8 +43,7 @@ def solve(
     oracle; gradient quantities from autograd of the first output, with the upstream
     gradient ``upstream(out.shape)`` for a layer and 1 for a loss. Results are float64 numpy.
     """
-    wrt = {argument for _, argument in spec.grads}
-    tensors = {name: _tensor(value, dtype, device, name in wrt) for name, value in args.items()}
+    tensors = to_tensors(spec, args, dtype, device)
     outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
     primary = outputs[spec.returns[0]]
     grad_output = None
@@ -56,6 +55,13 @@ def solve(
     found = {name: value for name, value in outputs.items()}
     found.update({quantity: g for (quantity, _), g in zip(spec.grads, grads, strict=True)})
     return {name: value.detach().to("cpu", torch.float64).numpy() for name, value in found.items()}
+
+
+def to_tensors(spec: Spec, args: dict[str, Any], dtype: str, device: str) -> dict[str, Any]:
+    """The forward's arguments as tensors: floats in `dtype`, integers int64, booleans kept,
+    parameter dicts converted item by item; the arguments of ``spec.grads`` require grad."""
+    wrt = {argument for _, argument in spec.grads}
+    return {name: _tensor(value, dtype, device, name in wrt) for name, value in args.items()}
 
 
 def _tensor(value: Any, dtype: str, device: str, requires_grad: bool) -> Any:

@@ -21,16 +21,17 @@ from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
 
 
 class Mismatch(AssertionError):
-    """A quantity failed or errored on a case; one subclass per (function, quantity)."""
+    """A quantity failed or errored on a case; one subclass per (function, quantity, verdict),
+    so that hypothesis shrinks each kind of failure on its own."""
 
 
-_MISMATCHES: dict[tuple[str, str], type[Mismatch]] = {}
+_MISMATCHES: dict[tuple[str, str, str], type[Mismatch]] = {}
 
 
-def mismatch(function: str, quantity: str) -> type[Mismatch]:
-    key = (function, quantity)
+def mismatch(function: str, quantity: str, verdict: str) -> type[Mismatch]:
+    key = (function, quantity, verdict)
     if key not in _MISMATCHES:
-        _MISMATCHES[key] = type(f"Mismatch[{function}.{quantity}]", (Mismatch,), {})
+        _MISMATCHES[key] = type(f"Mismatch[{function}.{quantity}:{verdict}]", (Mismatch,), {})
     return _MISMATCHES[key]
 
 
@@ -79,7 +80,7 @@ def run(
             checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
         for seen in outcome.observations:
             if seen.verdict in (FAIL, ERROR):
-                raise mismatch(seen.function, seen.quantity)(seen.message)
+                raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
 
     try:
         explore()

@@ -1,0 +1,16 @@
+"""affine_forward fills a preallocated np.zeros((N, M)) output, which is float64 whatever x's dtype."""
+
+from impl.layers import *  # noqa: F403  (everything else correct)
+import numpy as np
+
+#: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
+BREAKS = {("affine_forward", "dtype_preserved"): ("float32", "float16")}
+
+
+def affine_forward(x, w, b):
+    N = x.shape[0]
+    M = w.shape[1]
+    out = np.zeros((N, M))  # default dtype float64
+    out += x.reshape(N, -1).dot(w) + b
+    cache = (x, w)
+    return out, cache

@@ -1,0 +1,17 @@
+"""layernorm_backward, copied from batchnorm_backward, still reduces dx's correction terms over the batch axis."""
+
+from impl.layers import *  # noqa: F403  (everything else correct)
+import numpy as np
+
+#: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
+BREAKS = {("layernorm_backward", "dx"): ("float64", "float32", "float16")}
+
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, std = cache
+    N = dout.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dx = (N * dxhat - np.sum(dxhat, axis=0) - xhat * np.sum(dxhat * xhat, axis=0)) / (N * std)
+    return dx, dgamma, dbeta
