@@ -47,7 +47,11 @@ def dims(lo: int = 1, hi: int = 16) -> st.SearchStrategy[int]:
 
 
 def normal(
-    rng: np.random.Generator, shape: tuple[int, ...], dtype: str, scale: float = 1.0, shift: float = 0.0
+    rng: np.random.Generator,
+    shape: tuple[int, ...],
+    dtype: str,
+    scale: float = 1.0,
+    shift: float = 0.0,
 ) -> np.ndarray:
     """``scale * (standard normal + shift)``, rounded to `dtype`."""
     return (scale * (rng.standard_normal(shape) + shift)).astype(dtype)

@@ -14,13 +14,17 @@ import os
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+# One BLAS thread per process, set before numpy loads: pytest-xdist workers inherit it.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from layercheck import __version__, target
-from layercheck.cases import DTYPES
-from layercheck.report import DEVICES, FAILING
-from layercheck.specs import PROFILES, all_functions
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from layercheck import __version__, target  # noqa: E402
+from layercheck.cases import DTYPES  # noqa: E402
+from layercheck.report import DEVICES, FAILING  # noqa: E402
+from layercheck.specs import PROFILES, all_functions  # noqa: E402
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
@@ -47,21 +51,39 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"layercheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check layer implementations against the oracles")
-    check.add_argument("target", nargs="?", default=None,
-                       help="a .py file, a folder of .py files, or a module name (default: impl)")
+    check.add_argument(
+        "target",
+        nargs="?",
+        default=None,
+        help="a .py file, a folder of .py files, or a module name (default: impl)",
+    )
     check.add_argument("--json", type=Path, help="JSON report path (default: OUT/report.json)")
-    check.add_argument("--markdown", type=Path, help="Markdown report path (default: OUT/report.md)")
-    check.add_argument("--out", type=Path, default=Path(DEFAULT_OUT),
-                       help=f"folder for both reports (default: ./{DEFAULT_OUT})")
+    check.add_argument(
+        "--markdown", type=Path, help="Markdown report path (default: OUT/report.md)"
+    )
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=Path(DEFAULT_OUT),
+        help=f"folder for both reports (default: ./{DEFAULT_OUT})",
+    )
     check.add_argument("--functions", help="comma-separated functions to check (default: all)")
     check.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     check.add_argument("--devices", default=",".join(DEVICES), help="comma-separated devices")
-    check.add_argument("--examples", type=int, default=DEFAULT_EXAMPLES,
-                       help=f"cases per function, dtype and device (default: {DEFAULT_EXAMPLES})")
+    check.add_argument(
+        "--examples",
+        type=int,
+        default=DEFAULT_EXAMPLES,
+        help=f"cases per function, dtype and device (default: {DEFAULT_EXAMPLES})",
+    )
     check.add_argument("--seed", type=int, default=0, help="same seed, same cases, same figures")
     check.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers: N or auto")
-    check.add_argument("--profile", default="cs231n", choices=sorted(PROFILES),
-                       help="course conventions (default: cs231n)")
+    check.add_argument(
+        "--profile",
+        default="cs231n",
+        choices=sorted(PROFILES),
+        help="course conventions (default: cs231n)",
+    )
     check.set_defaults(run=_check)
     return parser
 
@@ -80,14 +102,41 @@ def _check(options: argparse.Namespace) -> int:
     markdown_path = options.markdown or options.out / "report.md"
     json_path.unlink(missing_ok=True)
     arguments = [
-        suite.__file__, "-p", "layercheck.plugin", "-p", "no:cacheprovider",
-        "-c", os.devnull, "--rootdir", str(Path(suite.__file__).parent),
-        "-q", "--no-header", "--tb=no", "-rN", "-W", "ignore::pytest.PytestWarning",
-        "-n", _workers(options.workers), "--dist", "worksteal",
-        "--lc-target", subject, "--lc-json", str(json_path), "--lc-markdown", str(markdown_path),
-        "--lc-examples", str(options.examples), "--lc-seed", str(options.seed),
-        "--lc-profile", options.profile, "--lc-dtypes", options.dtypes,
-        "--lc-devices", options.devices,
+        suite.__file__,
+        "-p",
+        "layercheck.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(Path(suite.__file__).parent),
+        "-q",
+        "--no-header",
+        "--tb=no",
+        "-rN",
+        "-W",
+        "ignore::pytest.PytestWarning",
+        "-n",
+        _workers(options.workers),
+        "--dist",
+        "worksteal",
+        "--lc-target",
+        subject,
+        "--lc-json",
+        str(json_path),
+        "--lc-markdown",
+        str(markdown_path),
+        "--lc-examples",
+        str(options.examples),
+        "--lc-seed",
+        str(options.seed),
+        "--lc-profile",
+        options.profile,
+        "--lc-dtypes",
+        options.dtypes,
+        "--lc-devices",
+        options.devices,
     ]
     if options.functions:
         arguments += ["--lc-functions", options.functions]
@@ -135,8 +184,13 @@ def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None
         for column in ("check", "dtype", "device", "verdict", "message"):
             table.add_column(column, overflow="fold")
         for c in problems[:SHOWN]:
-            table.add_row(f"{c['function']}.{c['quantity']}", c["dtype"], c["device"], c["verdict"],
-                          c["message"] or "")
+            table.add_row(
+                f"{c['function']}.{c['quantity']}",
+                c["dtype"],
+                c["device"],
+                c["verdict"],
+                c["message"] or "",
+            )
         console.print(table)
         if len(problems) > SHOWN:
             console.print(f"... and {len(problems) - SHOWN} more in the report")

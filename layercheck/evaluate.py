@@ -11,6 +11,7 @@ import os
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -60,53 +61,45 @@ def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile:
     _require_in_range(truth, peer, case.dtype)
     reduction = spec.reduction(case.sizes)
 
-    def observe(function: str, got: Mapping[str, Any]) -> list[Observation]:
-        return [
-            compare(function, quantity, value, truth[quantity], peer[quantity], case.dtype, reduction)
-            for quantity, value in got.items()
-        ]
+    def judge(function: str, quantity: str, value: Any) -> Observation:
+        expected, torch_in_dtype = truth[quantity], peer[quantity]
+        return compare(function, quantity, value, expected, torch_in_dtype, case.dtype, reduction)
 
     observations: list[Observation] = []
+    written = spec.written_keys()
     backwards = spec.backward if spec.checks_backward(case) else ()
-    for run, backward in enumerate(backwards or (None,)):
+    for run, backward in enumerate(backwards or (None,)):  # a fresh forward per backward
         given = copy.deepcopy(args)
-        try:
-            got, cache = _call_forward(spec, candidate, given)
-            forward_failure = None
-        except Unusable as failure:
-            got, cache, forward_failure = {}, None, failure
+        call = partial(_call_forward, spec, candidate, given)
+        seen, cache, failure = _observe_call(
+            spec.forward,
+            spec.forward_quantities,
+            call,
+            judge,
+            given,
+            args,
+            written,
+            case.dtype,
+            spec.scalar_outputs,
+        )
         if run == 0:
-            observations += _function_observations(
-                spec.forward, spec.forward_quantities, forward_failure, got, observe,
-                lambda: arguments_unchanged(spec.forward, given, args, spec.written_keys()),
-                case.dtype, scalar=spec.scalar_outputs,
-            )
+            observations += seen
         if backward is None:
             continue
-        after_forward = copy.deepcopy(given)
-        dout = upstream(case, truth[spec.returns[0]].shape)
-        quantities = [quantity for quantity, _ in spec.grads]
-        grads: dict[str, Any] = {}
-        failure = forward_failure and Unusable(
-            forward_failure.verdict, f"no cache: {forward_failure.message}"
-        )
-        if failure is None:
-            given["dout"], after_forward["dout"] = dout.copy(), dout
-            try:
-                result = invoke(candidate, backward, given["dout"], cache)
-                grads = dict(zip(quantities, unpack(backward, result, len(quantities)), strict=True))
-            except Unusable as raised:
-                failure = raised
-        observations += _function_observations(
-            backward, quantities, failure, grads, observe,
-            lambda: arguments_unchanged(backward, given, after_forward, spec.written_keys()),
-            case.dtype,
-        )
+        before = copy.deepcopy(given)  # the backward answers only for its own changes
+        before["dout"] = upstream(case, truth[spec.returns[0]].shape)
+        given["dout"] = before["dout"].copy()
+        grads = [quantity for quantity, _ in spec.grads]
+        call = partial(_call_backward, candidate, backward, grads, given["dout"], cache, failure)
+        seen, _, _ = _observe_call(backward, grads, call, judge, given, before, written, case.dtype)
+        observations += seen
     return Outcome(shapes, observations)
 
 
-def _call_forward(spec: Spec, candidate: Candidate, given: dict[str, Any]):
-    """Call the forward on `given` (modified in place by a careless candidate)."""
+def _call_forward(
+    spec: Spec, candidate: Candidate, given: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    """The forward's outputs by quantity (written-back statistics included) and its cache."""
     result = invoke(candidate, spec.forward, *(given[name] for name in spec.args))
     values = unpack(spec.forward, result, len(spec.returns) + bool(spec.backward))
     got = dict(zip(spec.returns, values, strict=False))
@@ -115,22 +108,47 @@ def _call_forward(spec: Spec, candidate: Candidate, given: dict[str, Any]):
     return got, (values[-1] if spec.backward else None)
 
 
-def _function_observations(
+def _call_backward(
+    candidate: Candidate,
+    backward: str,
+    grads: list[str],
+    dout: np.ndarray,
+    cache: Any,
+    forward_failure: Unusable | None,
+) -> tuple[dict[str, Any], None]:
+    if forward_failure is not None:
+        raise Unusable(forward_failure.verdict, f"no cache: {forward_failure.message}")
+    values = unpack(backward, invoke(candidate, backward, dout, cache), len(grads))
+    return dict(zip(grads, values, strict=True)), None
+
+
+def _observe_call(
     function: str,
     quantities: Iterable[str],
-    failure: Unusable | None,
-    got: Mapping[str, Any],
-    observe: Callable[[str, Mapping[str, Any]], list[Observation]],
-    unchanged: Callable[[], Observation],
+    call: Callable[[], tuple[dict[str, Any], Any]],
+    judge: Callable[[str, str, Any], Observation],
+    given: dict[str, Any],
+    before: dict[str, Any],
+    written: set[str],
     dtype: str,
     scalar: Iterable[str] = (),
-) -> list[Observation]:
-    """Numeric comparisons plus the two properties every function has."""
-    names = [*quantities, "arguments_unchanged", "dtype_preserved"]
-    if failure is not None:
-        return [Observation(function, name, failure.verdict, failure.message) for name in names]
-    arrays = {q: v for q, v in got.items() if q not in scalar}
-    return [*observe(function, got), unchanged(), dtype_preserved(function, arrays, dtype)]
+) -> tuple[list[Observation], Any, Unusable | None]:
+    """Make one call and observe its quantities plus the two properties every function has.
+    Returns the observations, what the call passes on (the cache) and its failure, if any."""
+    try:
+        got, passed_on = call()
+    except Unusable as failure:
+        names = [*quantities, "arguments_unchanged", "dtype_preserved"]
+        return (
+            [Observation(function, n, failure.verdict, failure.message) for n in names],
+            None,
+            failure,
+        )
+    arrays = {quantity: value for quantity, value in got.items() if quantity not in scalar}
+    seen = [judge(function, quantity, value) for quantity, value in got.items()]
+    seen.append(arguments_unchanged(function, given, before, written))
+    seen.append(dtype_preserved(function, arrays, dtype))
+    return seen, passed_on, None
 
 
 def invoke(candidate: Candidate, function: str, *args: Any) -> Any:
@@ -176,11 +194,17 @@ def compare(
     limit = bound(dtype, peer_error, reduction).limit(scale)
     ratio = abs_error / limit
     verdict = PASS if ratio <= 1 else FAIL
-    seen = Observation(function, quantity, verdict, "", abs_error, rel_error, ratio, limit, peer_error)
+    seen = Observation(
+        function, quantity, verdict, "", abs_error, rel_error, ratio, limit, peer_error
+    )
     if seen.verdict == FAIL:
         wrong = ~(np.abs(value - truth) <= limit)
         index = tuple(int(i) for i in np.argwhere(wrong)[0])
-        seen.detail = {"index": list(index), "expected": float(truth[index]), "got": float(value[index])}
+        seen.detail = {
+            "index": list(index),
+            "expected": float(truth[index]),
+            "got": float(value[index]),
+        }
         seen.message = (
             f"{quantity}: max abs error {abs_error:.3g} is {ratio:.3g}x the tolerance {limit:.3g} "
             f"(torch in {dtype}: {peer_error:.2g}); first wrong at {list(index)}: "

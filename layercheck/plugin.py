@@ -32,8 +32,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lc-functions", default=None, help="comma-separated functions (all)")
     group.addoption("--lc-dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     group.addoption("--lc-devices", default="cpu,cuda", help="comma-separated devices")
-    group.addoption("--lc-examples", type=int, default=None,
-                    help="cases per function, dtype and device (the hypothesis profile's)")
+    group.addoption(
+        "--lc-examples",
+        type=int,
+        default=None,
+        help="cases per function, dtype and device (the hypothesis profile's)",
+    )
     group.addoption("--lc-seed", type=int, default=0, help="same seed, same cases")
     group.addoption("--lc-profile", default="cs231n", choices=sorted(PROFILES))
     group.addoption("--lc-json", default=None, help="write the JSON report here")
@@ -101,7 +105,10 @@ class Collector:
                 self.worker_env = payload["env"]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        json_path, markdown_path = self.config.getoption("lc_json"), self.config.getoption("lc_markdown")
+        json_path, markdown_path = (
+            self.config.getoption("lc_json"),
+            self.config.getoption("lc_markdown"),
+        )
         if not (json_path or markdown_path):
             return
         document = report.build(self.checks, self.meta())

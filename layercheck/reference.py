@@ -1,6 +1,8 @@
 """Runs the PyTorch oracles: the float64 truth and the in-dtype peer.
 
-This is the only harness module that imports torch; it is imported once per worker.
+This is the only harness module that imports torch; it is imported once per worker. Cases
+are small, so torch runs single-threaded: parallelism comes from the workers, and an
+intra-op thread pool on busy cores costs a hundred times the work it shares.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import numpy as np
 import torch
 
 from oracle import ORACLES
+
+torch.set_num_threads(1)
 
 if TYPE_CHECKING:
     from layercheck.specs import Spec
@@ -70,7 +74,9 @@ def _tensor(value: Any, dtype: str, device: str, requires_grad: bool) -> Any:
     if not isinstance(value, np.ndarray):
         return value
     if value.dtype.kind == "f":
-        tensor = torch.from_numpy(value.astype(np.float64)).to(device=device, dtype=getattr(torch, dtype))
+        tensor = torch.from_numpy(value.astype(np.float64)).to(
+            device=device, dtype=getattr(torch, dtype)
+        )
         return tensor.requires_grad_(requires_grad)
     if value.dtype.kind == "b":
         return torch.from_numpy(value.copy()).to(device)

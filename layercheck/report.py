@@ -41,8 +41,12 @@ def build(checks: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
 def summarise(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """Verdict counts and the margins: worst passing ratio, best failing ratio."""
     counts = Counter(check["verdict"] for check in checks)
-    passing = [_number(c["ratio"]) for c in checks if c["verdict"] == PASS and c["ratio"] is not None]
-    failing = [_number(c["ratio"]) for c in checks if c["verdict"] == FAIL and c["ratio"] is not None]
+    passing = [
+        _number(c["ratio"]) for c in checks if c["verdict"] == PASS and c["ratio"] is not None
+    ]
+    failing = [
+        _number(c["ratio"]) for c in checks if c["verdict"] == FAIL and c["ratio"] is not None
+    ]
     return {
         "verdicts": {verdict: counts.get(verdict, 0) for verdict in VERDICTS},
         "worst_passing_ratio": max(passing, default=None),
@@ -77,7 +81,9 @@ def to_markdown(report: dict[str, Any]) -> str:
     columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=_column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     for check in checks:
-        rows.setdefault((check["function"], check["quantity"]), {})[check["dtype"], check["device"]] = check
+        rows.setdefault((check["function"], check["quantity"]), {})[
+            check["dtype"], check["device"]
+        ] = check
     lines = [
         f"# layercheck report: `{meta.get('target', '?')}`",
         "",
@@ -102,8 +108,10 @@ def to_markdown(report: dict[str, Any]) -> str:
     if problems:
         lines += ["", "## Not passing", ""]
         for c in problems:
-            lines.append(f"- **{c['function']}.{c['quantity']}** ({c['dtype']}, {c['device']}): "
-                         f"{c['verdict']}: {c['message']}")
+            lines.append(
+                f"- **{c['function']}.{c['quantity']}** ({c['dtype']}, {c['device']}): "
+                f"{c['verdict']}: {c['message']}"
+            )
             if c.get("case"):
                 lines.append(f"  smallest case: `{json.dumps(c['case'])}`")
     return "\n".join(lines) + "\n"
@@ -141,7 +149,10 @@ def _order(check: dict[str, Any]) -> tuple:
 
 def _column_order(column: tuple[str, str]) -> tuple[int, int]:
     dtype, device = column
-    return (DEVICES.index(device) if device in DEVICES else 9, DTYPES.index(dtype) if dtype in DTYPES else 9)
+    return (
+        DEVICES.index(device) if device in DEVICES else 9,
+        DTYPES.index(dtype) if dtype in DTYPES else 9,
+    )
 
 
 def _finite_or_text(check: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,13 @@ def test_conformance(lc_key, lc_candidate, lc_options: dict[str, Any], record_pr
     checks = [
         check
         for check in runner.run(
-            spec, lc_candidate, dtype, device,
-            examples=lc_options["examples"], seed=lc_options["seed"], profile=lc_options["profile"],
+            spec,
+            lc_candidate,
+            dtype,
+            device,
+            examples=lc_options["examples"],
+            seed=lc_options["seed"],
+            profile=lc_options["profile"],
         )
         if functions is None or check.function in functions
     ]

@@ -13,12 +13,33 @@ from layercheck.specs import REGISTRY, all_functions
 SUBMISSIONS = Path(__file__).parent / "submissions"
 QUICK = ["--examples", "5", "--workers", "1", "--devices", "cpu"]
 CHECK_FIELDS = {
-    "function", "quantity", "dtype", "device", "verdict", "examples", "max_abs_error",
-    "max_rel_error", "ratio", "tolerance", "peer_error", "message", "case",
+    "function",
+    "quantity",
+    "dtype",
+    "device",
+    "verdict",
+    "examples",
+    "max_abs_error",
+    "max_rel_error",
+    "ratio",
+    "tolerance",
+    "peer_error",
+    "message",
+    "case",
 }
 META_FIELDS = {
-    "layercheck", "numpy", "torch", "python", "platform", "cpu", "gpu", "seed", "profile",
-    "examples", "workers", "duration_s",
+    "layercheck",
+    "numpy",
+    "torch",
+    "python",
+    "platform",
+    "cpu",
+    "gpu",
+    "seed",
+    "profile",
+    "examples",
+    "workers",
+    "duration_s",
 }
 
 
@@ -28,7 +49,10 @@ def layercheck(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict
     assert command, "the layercheck command is not installed (pip install .)"
     out = cwd / "out"
     process = subprocess.run(
-        [command, "check", *args, "--out", str(out)], cwd=cwd, capture_output=True, text=True,
+        [command, "check", *args, "--out", str(out)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=900,
     )
     path = out / "report.json"
@@ -49,7 +73,9 @@ def test_default_check_of_impl_passes_with_both_reports(tmp_path):
         assert set(check) == CHECK_FIELDS, check
     assert {c["function"] for c in report["checks"]} == set(all_functions())
     cpu = [c for c in report["checks"] if c["device"] == "cpu"]
-    assert cpu and all(c["verdict"] == "pass" for c in cpu), [c for c in cpu if c["verdict"] != "pass"]
+    assert cpu and all(c["verdict"] == "pass" for c in cpu), [
+        c for c in cpu if c["verdict"] != "pass"
+    ]
     cuda = [c for c in report["checks"] if c["device"] == "cuda"]
     if report["meta"]["gpu"] is None:
         assert cuda and all(c["message"] == "skipped: CUDA not available" for c in cuda)
@@ -76,7 +102,9 @@ def test_course_layouts_load_with_their_sibling_imports(tmp_path, subject, extra
 
 def test_starter_stubs_are_not_implemented_and_the_run_goes_on(tmp_path):
     functions = "affine_forward,affine_backward,relu_forward,svm_loss,softmax_loss"
-    process, report = layercheck(tmp_path, str(SUBMISSIONS / "starter"), *QUICK, "--functions", functions)
+    process, report = layercheck(
+        tmp_path, str(SUBMISSIONS / "starter"), *QUICK, "--functions", functions
+    )
     assert process.returncode == 1
     found = verdicts(report)
     for quantity in ("out", "dtype_preserved"):
@@ -94,13 +122,18 @@ def test_starter_stubs_are_not_implemented_and_the_run_goes_on(tmp_path):
 
 def test_a_function_that_raises_is_an_error_with_the_exceptions_last_line(tmp_path):
     functions = "affine_forward,affine_backward,relu_forward"
-    process, report = layercheck(tmp_path, str(SUBMISSIONS / "raises"), *QUICK, "--functions", functions)
+    process, report = layercheck(
+        tmp_path, str(SUBMISSIONS / "raises"), *QUICK, "--functions", functions
+    )
     assert process.returncode == 1
-    checks = {(c["function"], c["quantity"]): c for c in report["checks"] if c["dtype"] == "float64"}
+    checks = {
+        (c["function"], c["quantity"]): c for c in report["checks"] if c["dtype"] == "float64"
+    }
     relu = checks["relu_forward", "out"]
     assert relu["verdict"] == "error"
     assert relu["message"] == (
-        "relu_forward raised NotImplementedError: relu_forward is on my list for tomorrow (layers.py:15)"
+        "relu_forward raised NotImplementedError: relu_forward is on my list for tomorrow"
+        " (layers.py:15)"
     )
     affine = checks["affine_forward", "out"]
     assert affine["verdict"] == "error" and "ValueError" in affine["message"], affine
@@ -135,22 +168,33 @@ def test_an_empty_folder_is_a_load_error(tmp_path):
 
 
 def test_same_seed_same_figures_whatever_the_number_of_workers(tmp_path):
-    common = ["--examples", "8", "--seed", "7", "--devices", "cpu", "--functions",
-              "batchnorm_forward,batchnorm_backward,softmax_loss"]
+    common = [
+        "--examples",
+        "8",
+        "--seed",
+        "7",
+        "--devices",
+        "cpu",
+        "--functions",
+        "batchnorm_forward,batchnorm_backward,softmax_loss",
+    ]
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     _, one = layercheck(tmp_path / "one", *common, "--workers", "1")
     _, two = layercheck(tmp_path / "two", *common, "--workers", "2")
     assert one["checks"] == two["checks"]
     assert {c["function"] for c in one["checks"]} == {
-        "batchnorm_forward", "batchnorm_backward", "softmax_loss"
+        "batchnorm_forward",
+        "batchnorm_backward",
+        "softmax_loss",
     }
 
 
 def test_profiles_change_conventions_and_skip_what_a_course_never_had(tmp_path):
     functions = "layernorm_forward,dropout_forward"
-    process, report = layercheck(tmp_path, *QUICK, "--profile", "cs231n-2017", "--functions", functions,
-                                 "--examples", "30")
+    process, report = layercheck(
+        tmp_path, *QUICK, "--profile", "cs231n-2017", "--functions", functions, "--examples", "30"
+    )
     assert process.returncode == 1  # impl's p is the keep probability; 2017's is the drop one
     checks = {(c["function"], c["quantity"], c["dtype"]): c for c in report["checks"]}
     layernorm = checks["layernorm_forward", "out", "float32"]

@@ -49,7 +49,12 @@ def test_softmax_oracle_is_mean_cross_entropy():
 def test_batchnorm_oracle_keeps_biased_running_variance_with_course_momentum():
     x, gamma, beta = _rand(8, 3), _rand(3), _rand(1, 3)[0]
     mean, var = _rand(2, 3).abs()
-    param = {"mode": "train", "momentum": 0.9, "running_mean": mean.clone(), "running_var": var.clone()}
+    param = {
+        "mode": "train",
+        "momentum": 0.9,
+        "running_mean": mean.clone(),
+        "running_var": var.clone(),
+    }
     found = ORACLES["batchnorm_forward"](x, gamma, beta, param)
     torch_mean, torch_var = mean.clone(), var.clone()
     out = F.batch_norm(x, torch_mean, torch_var, gamma, beta, training=True, momentum=0.1)

@@ -158,13 +158,17 @@ def _dropout_properties(
         out_test, cache_test = call(forward, x.copy(), {"p": p, "mode": "test"})
     except Unusable as failure:
         names = _DROPOUT_QUANTITIES
-        return [Observation(f, q, failure.verdict, failure.message) for f in names for q in names[f]]
+        return [
+            Observation(f, q, failure.verdict, failure.message) for f in names for q in names[f]
+        ]
 
     kept = _array_or(out, x.shape) != 0
     seen.append(_scaled_copy(forward, "out", out, x, kept, keep, dtype))
     seen.append(_kept_fraction(int(kept.sum()), kept.size, keep))
     same = _array_or(again, x.shape)
-    seen.append(_holds(forward, "seed_reproducible", np.array_equal(same, out), "same seed, other mask"))
+    seen.append(
+        _holds(forward, "seed_reproducible", np.array_equal(same, out), "same seed, other mask")
+    )
     identical = type(out_test) is np.ndarray and np.array_equal(out_test, x)
     seen.append(_holds(forward, "test_identity", identical, "test mode is not the identity"))
     seen.append(arguments_unchanged(forward, given, {"x": x}, set()))
@@ -176,8 +180,10 @@ def _dropout_properties(
         (dx,) = call(backward, given_back["dout"], cache, count=1)
         (dx_test,) = call(backward, dout.copy(), cache_test, count=1)
     except Unusable as failure:
-        return seen + [Observation(backward, q, failure.verdict, failure.message)
-                       for q in _DROPOUT_QUANTITIES[backward]]
+        return seen + [
+            Observation(backward, q, failure.verdict, failure.message)
+            for q in _DROPOUT_QUANTITIES[backward]
+        ]
     grad = _scaled_copy(backward, "dx", dx, dout, kept, keep, dtype)
     if grad.verdict == PASS and not (type(dx_test) is np.ndarray and np.array_equal(dx_test, dout)):
         grad = Observation(backward, "dx", FAIL, "dx: test-mode backward is not dout")
@@ -189,8 +195,12 @@ def _dropout_properties(
 
 _DROPOUT_QUANTITIES = {
     "dropout_forward": (
-        "out", "keep_fraction", "seed_reproducible", "test_identity",
-        "arguments_unchanged", "dtype_preserved",
+        "out",
+        "keep_fraction",
+        "seed_reproducible",
+        "test_identity",
+        "arguments_unchanged",
+        "dtype_preserved",
     ),
     "dropout_backward": ("dx", "arguments_unchanged", "dtype_preserved"),
 }
@@ -206,17 +216,25 @@ def _array_or(value: Any, shape: tuple[int, ...]) -> np.ndarray:
 def _scaled_copy(function, quantity, got, source, kept, keep, dtype) -> Observation:
     """Every element of `got` is 0 (dropped) or source / keep (kept), up to rounding."""
     if type(got) is not np.ndarray or got.shape != source.shape:
-        return Observation(function, quantity, FAIL, f"{quantity} is not an array of shape {source.shape}")
+        return Observation(
+            function, quantity, FAIL, f"{quantity} is not an array of shape {source.shape}"
+        )
     expected = np.where(kept, source.astype(np.float64) / keep, 0.0)
     value = got.astype(np.float64)
     error = np.abs(value - expected) / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
     error[~kept] = 0
     limit = _DROPOUT_ULPS * EPS[dtype]
     ratio = float(np.nan_to_num(error.max(initial=0), nan=np.inf)) / limit
-    seen = Observation(function, quantity, PASS if ratio <= 1 else FAIL, "", ratio=ratio, tolerance=limit)
+    seen = Observation(
+        function, quantity, PASS if ratio <= 1 else FAIL, "", ratio=ratio, tolerance=limit
+    )
     if seen.verdict == FAIL:
         index = tuple(int(i) for i in np.argwhere(~(error <= limit))[0])
-        seen.detail = {"index": list(index), "expected": float(expected[index]), "got": float(value[index])}
+        seen.detail = {
+            "index": list(index),
+            "expected": float(expected[index]),
+            "got": float(value[index]),
+        }
         seen.message = (
             f"{quantity}: element {list(index)} is {value[index]:.6g}, expected 0 or "
             f"{expected[index]:.6g} (input / keep probability {keep:g})"
@@ -231,12 +249,16 @@ def _kept_fraction(kept: int, total: int, keep: float) -> Observation:
     z = max(abs(kept - total * keep) - 0.5, 0) / sigma
     ratio = z / _DROPOUT_SIGMAS
     if ratio <= 1:
-        return Observation("dropout_forward", "keep_fraction", PASS, ratio=ratio, tolerance=_DROPOUT_SIGMAS)
+        return Observation(
+            "dropout_forward", "keep_fraction", PASS, ratio=ratio, tolerance=_DROPOUT_SIGMAS
+        )
     message = (
         f"keep_fraction: kept {kept} of {total} ({kept / total:.3f}), expected about {keep:.3f} "
         f"({z:.1f} sigma off)"
     )
-    return Observation("dropout_forward", "keep_fraction", FAIL, message, ratio=ratio, tolerance=_DROPOUT_SIGMAS)
+    return Observation(
+        "dropout_forward", "keep_fraction", FAIL, message, ratio=ratio, tolerance=_DROPOUT_SIGMAS
+    )
 
 
 def _holds(function: str, quantity: str, ok: bool, why: str) -> Observation:

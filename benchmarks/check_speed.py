@@ -1,0 +1,189 @@
+"""Speed of `layercheck check` (issue 2's targets), measured, never asserted.
+
+1. Wall time of the default `layercheck check` of impl (target: at most 60 s on 2 cores).
+2. One pytest-xdist worker against two on the same cases (target: at least 1.6x).
+3. Harness overhead: the runner (hypothesis, comparisons, tallies) against a plain loop that
+   runs impl and the oracles (truth and peer) on the very same cases (target: at most 2x),
+   and examples per second.
+
+Usage: python benchmarks/check_speed.py [--examples N] [--repeat R]
+Writes benchmarks/results/check_speed.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def cli_seconds(*args: str) -> float:
+    """Wall time of one `layercheck check` run from a scratch directory."""
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        subprocess.run(
+            [shutil.which("layercheck"), "check", *args, "--out", scratch],
+            cwd=scratch,
+            check=True,
+            capture_output=True,
+        )
+        return time.perf_counter() - started
+
+
+def best_of(repeat: int, *args: str) -> float:
+    return min(cli_seconds(*args) for _ in range(repeat))
+
+
+def overhead(examples: int) -> dict:
+    """Runner time against a plain loop over the cases the runner drew, per spec and dtype."""
+    import impl
+    from layercheck import evaluate as evaluation
+    from layercheck import reference, runner
+    from layercheck.cases import DTYPES, upstream
+    from layercheck.specs import REGISTRY
+
+    candidate = {name: getattr(impl, name) for name in dir(impl) if not name.startswith("_")}
+    drawn: list = []
+    real_evaluate = runner.evaluate
+
+    def recording(spec, cand, case, device, profile):
+        drawn.append(case)
+        return real_evaluate(spec, cand, case, device, profile)
+
+    rows, harness_total, raw_total, cases_total = [], 0.0, 0.0, 0
+    for spec in REGISTRY.values():
+        for dtype in DTYPES:
+            drawn.clear()
+            runner.evaluate = recording
+            started = time.perf_counter()
+            runner.run(spec, candidate, dtype, "cpu", examples=examples, seed=0)
+            harness = time.perf_counter() - started
+            runner.evaluate = real_evaluate
+            cases = list(drawn)
+            started = time.perf_counter()
+            for case in cases:
+                plain_loop(spec, candidate, case, reference, evaluation, upstream)
+            raw = time.perf_counter() - started
+            rows.append(
+                {
+                    "spec": spec.name,
+                    "dtype": dtype,
+                    "cases": len(cases),
+                    "harness_s": round(harness, 4),
+                    "raw_s": round(raw, 4),
+                    "ratio": round(harness / raw, 2),
+                }
+            )
+            harness_total, raw_total, cases_total = (
+                harness_total + harness,
+                raw_total + raw,
+                cases_total + len(cases),
+            )
+    return {
+        "examples_per_check": examples,
+        "cases": cases_total,
+        "harness_s": round(harness_total, 3),
+        "raw_s": round(raw_total, 3),
+        "ratio": round(harness_total / raw_total, 2),
+        "cases_per_second": round(cases_total / harness_total, 1),
+        "per_spec": rows,
+    }
+
+
+def plain_loop(spec, candidate, case, reference, evaluation, upstream) -> None:
+    """What any checker must do for one case: build inputs, run both oracles and impl."""
+    args = spec.inputs(case)
+    if spec.properties is not None:  # dropout: train, again, test, then both backwards
+        x, param = (
+            args["x"],
+            {"p": case.params["p"], "mode": "train", "seed": case.params["mask_seed"]},
+        )
+        out, cache = candidate[spec.forward](x, dict(param))
+        candidate[spec.forward](x, dict(param))
+        _, test_cache = candidate[spec.forward](x, {"p": param["p"], "mode": "test"})
+        candidate[spec.backward[0]](out, cache)
+        candidate[spec.backward[0]](out, test_cache)
+        return
+    dout = lambda shape: upstream(case, shape)  # noqa: E731
+    truth = reference.solve(spec, args, "float64", "cpu", dout)
+    reference.solve(spec, args, case.dtype, "cpu", dout)
+    backwards = spec.backward if spec.checks_backward(case) else ()
+    for backward in backwards or (None,):
+        result = candidate[spec.forward](*(evaluation.copy.deepcopy(args)[n] for n in spec.args))
+        if backward:
+            candidate[backward](upstream(case, truth[spec.returns[0]].shape), result[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=50, help="the CLI's default")
+    parser.add_argument("--repeat", type=int, default=3, help="CLI runs per figure (best kept)")
+    options = parser.parse_args()
+    default = best_of(options.repeat)
+    quick = ["--devices", "cpu", "--examples", str(4 * options.examples)]
+    one = best_of(options.repeat, *quick, "--workers", "1")
+    two = best_of(options.repeat, *quick, "--workers", "2")
+    result = {
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "default_check_s": round(default, 2),
+        "default_check_target_s": 60,
+        "workers": {
+            "examples": 4 * options.examples,
+            "one_s": round(one, 2),
+            "two_s": round(two, 2),
+            "speedup": round(one / two, 2),
+            "target_speedup": 1.6,
+        },
+        "overhead": overhead(options.examples),
+        "overhead_target_ratio": 2.0,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "check_speed.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / "check_speed.md").write_text(render(result))
+    print(render(result))
+
+
+def render(result: dict) -> str:
+    w, o = result["workers"], result["overhead"]
+    lines = [
+        "# layercheck check: speed",
+        "",
+        f"Machine: {result['machine']['cpu_count']} cores, Python {result['machine']['python']}, "
+        f"{result['machine']['platform']}. Reproduce: `python benchmarks/check_speed.py`.",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| default `layercheck check` of impl, wall | {result['default_check_s']} s | <= 60 s |",
+        f"| 1 worker vs 2 workers, {w['examples']} examples per check (cpu) | "
+        f"{w['one_s']} s vs {w['two_s']} s = {w['speedup']}x | >= 1.6x |",
+        f"| runner vs plain loop of impl + oracles, same {o['cases']} cases | "
+        f"{o['harness_s']} s vs {o['raw_s']} s = {o['ratio']}x | <= 2x |",
+        f"| examples per second, one process | {o['cases_per_second']} | |",
+        "",
+        "| spec | dtype | cases | runner s | plain loop s | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        "| "
+        + " | ".join(str(r[k]) for k in ("spec", "dtype", "cases", "harness_s", "raw_s", "ratio"))
+        + " |"
+        for r in o["per_spec"]
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
