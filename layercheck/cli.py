@@ -1,6 +1,6 @@
 """The `layercheck` command.
 
-``layercheck check [TARGET]`` runs the conformance suite (pytest, spread over pytest-xdist
+``layercheck list`` prints the checked functions. ``layercheck check [TARGET]`` runs the conformance suite (pytest, spread over pytest-xdist
 workers) on TARGET and writes the JSON and Markdown reports. Exit status: 0 when every
 check passed (skipped counts as passed), 1 when any failed, errored or is not
 implemented, 2 for a usage or load error, with a one-line message.
@@ -24,7 +24,7 @@ from rich.table import Table  # noqa: E402
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
-from layercheck.specs import PROFILES, all_functions  # noqa: E402
+from layercheck.specs import PROFILES, all_functions, catalog  # noqa: E402
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
         help="course conventions (default: cs231n)",
     )
     check.set_defaults(run=_check)
+    listing = commands.add_parser("list", help="print the checked functions as a Markdown table")
+    listing.set_defaults(run=lambda options: print(catalog(), end="") or 0)
     return parser
 
 

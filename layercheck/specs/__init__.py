@@ -108,5 +108,15 @@ def spec_of(function: str) -> Spec | None:
     return None
 
 
+def catalog() -> str:
+    """A Markdown table of every checked function, its quantities and its profiles."""
+    lines = ["| function | quantities | profiles |", "|---|---|---|"]
+    for spec in REGISTRY.values():
+        profiles = ", ".join(sorted(spec.profiles))
+        for function, quantities in spec.quantities().items():
+            lines.append(f"| `{function}` | {', '.join(quantities)} | {profiles} |")
+    return "\n".join(lines) + "\n"
+
+
 def all_functions() -> list[str]:
     return [function for spec in REGISTRY.values() for function in spec.functions]
