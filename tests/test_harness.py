@@ -1,0 +1,106 @@
+"""The harness's own parts: tolerance, tallies, the runner's determinism and shrinking,
+devices, and the report document."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import impl
+from layercheck import reference, report, runner
+from layercheck.cases import Case
+from layercheck.specs import REGISTRY
+from layercheck.tolerance import EPS, bound, normwise_error
+from layercheck.verdicts import FAIL, PASS, Check, Observation
+
+IMPL = {name: getattr(impl, name) for name in dir(impl) if not name.startswith("_")}
+
+
+def test_tolerance_floor_scales_with_epsilon_and_reduction_and_peer_is_absolute():
+    assert bound("float16", 0.0, 1).floor == pytest.approx(16 * EPS["float16"])
+    assert bound("float32", 0.0, 100).floor == pytest.approx(16 * EPS["float32"] * 10)
+    assert bound("float64", 2e-3, 1).limit(0.0) == pytest.approx(1e-7 + 8e-3)
+
+
+def test_normwise_error_counts_non_finite_output_as_infinite():
+    max_abs, scale, rel = normwise_error(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    assert (max_abs, scale, rel) == (math.inf, 2.0, math.inf)
+    assert normwise_error(np.array(0.0), np.array(0.0)) == (0.0, 0.0, 0.0)
+
+
+def test_a_check_keeps_the_worst_verdict_and_the_smallest_failing_case():
+    check = Check("f", "dx", "float32", "cpu")
+    big, small = Case({"N": 9}, seed=1), Case({"N": 2}, seed=2)
+    check.add(Observation("f", "dx", PASS, ratio=0.5, tolerance=1e-3), big, {"x": [9]})
+    check.add(Observation("f", "dx", FAIL, "dx: wrong", ratio=7.0, tolerance=1e-3), big, {"x": [9]})
+    check.add(Observation("f", "dx", FAIL, "dx: wrong", ratio=3.0, tolerance=1e-3), small, {"x": [2]})
+    check.add(Observation("f", "dx", PASS, ratio=0.1, tolerance=1e-3), small, {"x": [2]})
+    check.finish()
+    assert (check.verdict, check.examples, check.ratio) == (FAIL, 4, 7.0)
+    assert check.case["sizes"] == {"N": 2} and check.case["shapes"] == {"x": [2]}
+
+
+def test_same_seed_draws_the_same_cases_and_figures():
+    spec = REGISTRY["batchnorm"]
+    first = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=11)
+    again = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=11)
+    other = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=12)
+    assert [c.to_json() for c in first] == [c.to_json() for c in again]
+    assert [c.to_json() for c in first] != [c.to_json() for c in other]
+
+
+def test_hypothesis_shrinks_a_failure_to_a_small_case():
+    def dw_wrong(dout, cache):
+        dx, dw, db = impl.affine_backward(dout, cache)
+        return dx, dw * 1.01, db
+
+    candidate = {**IMPL, "affine_backward": dw_wrong}
+    checks = runner.run(REGISTRY["affine"], candidate, "float64", "cpu", examples=30, seed=0)
+    dw = next(c for c in checks if c.function == "affine_backward" and c.quantity == "dw")
+    assert dw.verdict == FAIL and dw.message.startswith("dw: max abs error")
+    assert dw.case["sizes"]["N"] == 1 and dw.case["sizes"]["M"] == 1, dw.case
+    assert set(dw.case) >= {"sizes", "params", "seed", "shapes", "index", "expected", "got"}
+    others = [c for c in checks if c is not dw]
+    assert all(c.verdict == PASS for c in others), [c for c in others if c.verdict != PASS]
+
+
+@pytest.mark.skipif(reference.cuda_available(), reason="CUDA is available here")
+def test_cuda_checks_say_cuda_is_not_available():
+    checks = runner.run(REGISTRY["affine"], IMPL, "float32", "cuda", examples=5, seed=0)
+    assert {c.verdict for c in checks} == {"skipped"}
+    assert {c.message for c in checks} == {"skipped: CUDA not available"}
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_the_peer_runs_through_the_same_device_generic_path(device):
+    if device == "cuda" and not reference.cuda_available():
+        pytest.skip("CUDA not available: the cpu parameter runs the same code")
+    spec = REGISTRY["layernorm"]
+    case = Case({"N": 3, "D": 5}, {"eps": 1e-5, "scale": 1.0, "shift": 0.0}, "float32", 4)
+    args = spec.inputs(case)
+    truth = reference.solve(spec, args, "float64", "cpu", lambda shape: np.ones(shape, "float32"))
+    peer = reference.solve(spec, args, "float32", device, lambda shape: np.ones(shape, "float32"))
+    assert truth.keys() == peer.keys() == {"out", "dx", "dgamma", "dbeta"}
+    for quantity in truth:
+        assert peer[quantity].dtype == np.float64  # returned upcast, computed in float32
+        np.testing.assert_allclose(peer[quantity], truth[quantity], rtol=1e-4, atol=1e-5)
+
+
+def test_report_summarises_margins_and_writes_only_standard_json(tmp_path):
+    checks = [
+        Check("affine_forward", "out", "float32", "cpu", PASS, 3, 1e-7, 1e-7, 0.25, 1e-5, 1e-7),
+        Check("affine_forward", "out", "float16", "cpu", FAIL, 3, math.inf, math.inf, math.inf,
+              1e-3, 1e-4, "out: wrong", {"sizes": {"N": 1}}),
+        Check("affine_backward", "dx", "float16", "cpu", FAIL, 3, 2.0, 1.0, 40.0, 1e-3, 1e-4,
+              "dx: wrong", {"sizes": {"N": 1}}),
+    ]
+    document = report.build([c.to_json() for c in checks], {"target": "t", "seed": 0})
+    summary = document["summary"]
+    assert summary["worst_passing_ratio"] == 0.25 and summary["best_failing_ratio"] == 40.0
+    assert summary["passed"] is False and summary["verdicts"]["fail"] == 2
+    report.write_json(document, tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text())["checks"][1]["ratio"] == "inf"
+    markdown = report.to_markdown(document)
+    assert "| affine_forward | out | pass 0.25 | **FAIL** inf |" in markdown
+    assert "- **affine_backward.dx** (float16, cpu): fail: dx: wrong" in markdown
