@@ -1,9 +1,10 @@
 """The `layercheck` command.
 
-``layercheck list`` prints the checked functions. ``layercheck check [TARGET]`` runs the conformance suite (pytest, spread over pytest-xdist
-workers) on TARGET and writes the JSON and Markdown reports. Exit status: 0 when every
-check passed (skipped counts as passed), 1 when any failed, errored or is not
-implemented, 2 for a usage or load error, with a one-line message.
+``layercheck list`` prints the checked functions. ``layercheck check [TARGET]`` runs the
+conformance suite (pytest, spread over pytest-xdist workers) on TARGET and writes the JSON
+and Markdown reports. Exit status: 0 when every check passed (skipped counts as passed), 1
+when any failed, errored or is not implemented, 2 for a usage or load error, with a
+one-line message.
 """
 
 from __future__ import annotations

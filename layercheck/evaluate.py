@@ -18,7 +18,7 @@ import numpy as np
 
 from layercheck import reference
 from layercheck.cases import Case, upstream
-from layercheck.tolerance import bound, normwise_error
+from layercheck.tolerance import EPS, SENSITIVITY_DRAWS, bound, normwise_error, perturbed
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Observation
 
 if TYPE_CHECKING:
@@ -60,10 +60,20 @@ def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile:
     peer = reference.solve(spec, args, case.dtype, device, lambda shape: upstream(case, shape))
     _require_in_range(truth, peer, case.dtype)
     reduction = spec.reduction(case.sizes)
+    sensitivity = partial(_sensitivity, spec, args, case, truth, {})
 
     def judge(function: str, quantity: str, value: Any) -> Observation:
         expected, torch_in_dtype = truth[quantity], peer[quantity]
-        return compare(function, quantity, value, expected, torch_in_dtype, case.dtype, reduction)
+        return compare(
+            function,
+            quantity,
+            value,
+            expected,
+            torch_in_dtype,
+            case.dtype,
+            reduction,
+            partial(sensitivity, quantity),
+        )
 
     observations: list[Observation] = []
     written = spec.written_keys()
@@ -94,6 +104,31 @@ def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile:
         seen, _, _ = _observe_call(backward, grads, call, judge, given, before, written, case.dtype)
         observations += seen
     return Outcome(shapes, observations)
+
+
+def _sensitivity(
+    spec: Spec,
+    args: dict[str, Any],
+    case: Case,
+    truth: Mapping[str, np.ndarray],
+    known: dict[str, float],
+    quantity: str,
+) -> float:
+    """How far the float64 truth of `quantity` moves when the inputs (dout included) are
+    perturbed by one rounding of the case's dtype; computed once per case, on first use."""
+    if not known:
+        u, rng = EPS[case.dtype], case.rng(2)
+        for _ in range(SENSITIVITY_DRAWS):
+            moved = reference.solve(
+                spec,
+                perturbed(args, u, rng),
+                "float64",
+                "cpu",
+                lambda shape: perturbed(upstream(case, shape), u, rng),
+            )
+            for name, value in moved.items():
+                known[name] = max(known.get(name, 0.0), normwise_error(value, truth[name])[0])
+    return known[quantity]
 
 
 def _call_forward(
@@ -182,8 +217,10 @@ def compare(
     peer: np.ndarray,
     dtype: str,
     reduction: int,
+    sensitivity: Callable[[], float] | None = None,
 ) -> Observation:
-    """Observe one quantity against the float64 truth, with the peer-adaptive tolerance."""
+    """Observe one quantity against the float64 truth, with the peer-adaptive tolerance;
+    `sensitivity` is consulted only when the error exceeds the bound without it."""
     if got is None:
         return Observation(function, quantity, NOT_IMPLEMENTED, f"{quantity} is None")
     value, problem = _as_float64(got, truth.shape)
@@ -192,6 +229,8 @@ def compare(
     abs_error, scale, rel_error = normwise_error(value, truth)
     peer_error, _, _ = normwise_error(peer, truth)
     limit = bound(dtype, peer_error, reduction).limit(scale)
+    if abs_error > limit and sensitivity is not None:
+        limit = bound(dtype, peer_error, reduction, sensitivity()).limit(scale)
     ratio = abs_error / limit
     verdict = PASS if ratio <= 1 else FAIL
     seen = Observation(

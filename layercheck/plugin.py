@@ -98,6 +98,8 @@ class Collector:
         self.started = time.perf_counter()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":  # setup and teardown reports repeat the properties
+            return
         for name, value in report.user_properties:
             if name == PROPERTY:
                 payload = json.loads(value)

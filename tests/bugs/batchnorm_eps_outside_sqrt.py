@@ -4,8 +4,17 @@ from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
-#: PLACEHOLDER, settled below after reasoning and runs.
-BREAKS = {("batchnorm_forward", "out"): ("float64", "float32", "float16")}
+#: xhat and std are off by about eps / std (relative), which the cases make visible with
+#: eps = 1e-3 and scale 0.1. The wrong xhat and std reach the (correct) backwards through
+#: the cache: dx and dgamma = sum(dout * xhat) are wrong too; dbeta = sum(dout) is not.
+_ALL = ("float64", "float32", "float16")
+BREAKS = {
+    ("batchnorm_forward", "out"): _ALL,
+    ("batchnorm_backward", "dx"): _ALL,
+    ("batchnorm_backward", "dgamma"): _ALL,
+    ("batchnorm_backward_alt", "dx"): _ALL,
+    ("batchnorm_backward_alt", "dgamma"): _ALL,
+}
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):

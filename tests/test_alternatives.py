@@ -1,0 +1,25 @@
+"""Correct implementations written unlike impl/ pass every check in every dtype, over
+several seeds: the tolerance does not fail honest code."""
+
+from pathlib import Path
+
+import pytest
+
+from layercheck import runner, target
+from layercheck.cases import DTYPES
+from layercheck.specs import REGISTRY
+from layercheck.verdicts import PASS
+
+ALTERNATIVES = sorted(p for p in (Path(__file__).parent / "alternatives").iterdir() if p.is_dir())
+SEEDS = (1, 2, 3)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("spec", REGISTRY.values(), ids=lambda spec: spec.name)
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda path: path.name)
+def test_a_correct_alternative_passes_every_check(alternative, spec, seed):
+    candidate = target.load(str(alternative))
+    checks = runner.run_all([spec], candidate, DTYPES, ["cpu"], examples=100, seed=seed)
+    problems = [(c.function, c.quantity, c.dtype, c.message) for c in checks if c.verdict != PASS]
+    assert not problems, problems
+    assert all(c.examples > 0 for c in checks)
