@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -192,7 +193,9 @@ def invoke(candidate: Candidate, function: str, *args: Any) -> Any:
     if fn is None:
         raise Unusable(NOT_IMPLEMENTED, f"{function} is not defined")
     try:
-        result = fn(*args)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # overflow in the candidate shows in its figures
+            result = fn(*args)
     except Exception as exc:  # the candidate's own failure is a verdict, not a crash
         raise Unusable(ERROR, f"{function} raised {last_line(exc)}") from None
     if result is None:

@@ -71,6 +71,8 @@ def test_default_check_of_impl_passes_with_both_reports(tmp_path):
     assert report["meta"]["workers"] == 2
     for check in report["checks"]:
         assert set(check) == CHECK_FIELDS, check
+    keys = [(c["function"], c["quantity"], c["dtype"], c["device"]) for c in report["checks"]]
+    assert len(keys) == len(set(keys)), "a check is reported more than once"
     assert {c["function"] for c in report["checks"]} == set(all_functions())
     cpu = [c for c in report["checks"] if c["device"] == "cpu"]
     assert cpu and all(c["verdict"] == "pass" for c in cpu), [
