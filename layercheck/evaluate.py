@@ -7,6 +7,7 @@ cases run or how they are chosen; that is the runner's job.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import traceback
 import warnings
@@ -38,6 +39,10 @@ class Unusable(Exception):
     def __init__(self, verdict: str, message: str):
         super().__init__(message)
         self.verdict, self.message = verdict, message
+
+
+class NotWritten(str):
+    """Stands for a parameter-dict entry that the forward should have written back."""
 
 
 @dataclass
@@ -140,7 +145,7 @@ def _call_forward(
     values = unpack(spec.forward, result, len(spec.returns) + bool(spec.backward))
     got = dict(zip(spec.returns, values, strict=False))
     for argument, key in spec.written:
-        got[key] = given[argument].get(key)
+        got[key] = given[argument].get(key, NotWritten(f"not written back into {argument}"))
     return got, (values[-1] if spec.backward else None)
 
 
@@ -226,9 +231,11 @@ def compare(
     `sensitivity` is consulted only when the error exceeds the bound without it."""
     if got is None:
         return Observation(function, quantity, NOT_IMPLEMENTED, f"{quantity} is None")
+    if isinstance(got, NotWritten):
+        return Observation(function, quantity, FAIL, f"{quantity}: {got}", ratio=math.inf)
     value, problem = _as_float64(got, truth.shape)
-    if problem:
-        return Observation(function, quantity, FAIL, f"{quantity} {problem}")
+    if problem:  # unmeasurable, so infinitely far
+        return Observation(function, quantity, FAIL, f"{quantity} {problem}", ratio=math.inf)
     abs_error, scale, rel_error = normwise_error(value, truth)
     peer_error, _, _ = normwise_error(peer, truth)
     limit = bound(dtype, peer_error, reduction).limit(scale)
@@ -247,10 +254,14 @@ def compare(
             "expected": float(truth[index]),
             "got": float(value[index]),
         }
+        size = (
+            f"max abs error {abs_error:.3g} is {ratio:.3g}x the tolerance {limit:.3g}"
+            if math.isfinite(abs_error)
+            else f"non-finite values where the truth is finite (tolerance {limit:.3g})"
+        )
         seen.message = (
-            f"{quantity}: max abs error {abs_error:.3g} is {ratio:.3g}x the tolerance {limit:.3g} "
-            f"(torch in {dtype}: {peer_error:.2g}); first wrong at {list(index)}: "
-            f"expected {truth[index]:.6g}, got {value[index]:.6g}"
+            f"{quantity}: {size} (torch in {dtype}: {peer_error:.2g}); first wrong at "
+            f"{list(index)}: expected {truth[index]:.6g}, got {value[index]:.6g}"
         )
     return seen
 

@@ -33,8 +33,8 @@ def build(checks: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "meta": meta,
-        "summary": summarise(ordered),
-        "checks": [_finite_or_text(check) for check in ordered],
+        "summary": _jsonable(summarise(ordered)),
+        "checks": [_jsonable(check) for check in ordered],
     }
 
 
@@ -153,10 +153,6 @@ def _column_order(column: tuple[str, str]) -> tuple[int, int]:
         DEVICES.index(device) if device in DEVICES else 9,
         DTYPES.index(dtype) if dtype in DTYPES else 9,
     )
-
-
-def _finite_or_text(check: dict[str, Any]) -> dict[str, Any]:
-    return {key: _jsonable(value) for key, value in check.items()}
 
 
 def _jsonable(value: Any) -> Any:

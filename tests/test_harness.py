@@ -34,7 +34,9 @@ def test_a_check_keeps_the_worst_verdict_and_the_smallest_failing_case():
     big, small = Case({"N": 9}, seed=1), Case({"N": 2}, seed=2)
     check.add(Observation("f", "dx", PASS, ratio=0.5, tolerance=1e-3), big, {"x": [9]})
     check.add(Observation("f", "dx", FAIL, "dx: wrong", ratio=7.0, tolerance=1e-3), big, {"x": [9]})
-    check.add(Observation("f", "dx", FAIL, "dx: wrong", ratio=3.0, tolerance=1e-3), small, {"x": [2]})
+    check.add(
+        Observation("f", "dx", FAIL, "dx: wrong", ratio=3.0, tolerance=1e-3), small, {"x": [2]}
+    )
     check.add(Observation("f", "dx", PASS, ratio=0.1, tolerance=1e-3), small, {"x": [2]})
     check.finish()
     assert (check.verdict, check.examples, check.ratio) == (FAIL, 4, 7.0)
@@ -90,10 +92,36 @@ def test_the_peer_runs_through_the_same_device_generic_path(device):
 def test_report_summarises_margins_and_writes_only_standard_json(tmp_path):
     checks = [
         Check("affine_forward", "out", "float32", "cpu", PASS, 3, 1e-7, 1e-7, 0.25, 1e-5, 1e-7),
-        Check("affine_forward", "out", "float16", "cpu", FAIL, 3, math.inf, math.inf, math.inf,
-              1e-3, 1e-4, "out: wrong", {"sizes": {"N": 1}}),
-        Check("affine_backward", "dx", "float16", "cpu", FAIL, 3, 2.0, 1.0, 40.0, 1e-3, 1e-4,
-              "dx: wrong", {"sizes": {"N": 1}}),
+        Check(
+            "affine_forward",
+            "out",
+            "float16",
+            "cpu",
+            FAIL,
+            3,
+            math.inf,
+            math.inf,
+            math.inf,
+            1e-3,
+            1e-4,
+            "out: wrong",
+            {"sizes": {"N": 1}},
+        ),
+        Check(
+            "affine_backward",
+            "dx",
+            "float16",
+            "cpu",
+            FAIL,
+            3,
+            2.0,
+            1.0,
+            40.0,
+            1e-3,
+            1e-4,
+            "dx: wrong",
+            {"sizes": {"N": 1}},
+        ),
     ]
     document = report.build([c.to_json() for c in checks], {"target": "t", "seed": 0})
     summary = document["summary"]

@@ -54,12 +54,17 @@ def _affine_inputs(case: Case) -> dict[str, Any]:
 def _relu_case(draw, dtype: str) -> Case:
     features = draw(st.lists(dims(1, 8), min_size=1, max_size=3))
     sizes = {"N": draw(dims(1, 16)), **{f"d{i + 1}": d for i, d in enumerate(features)}}
-    return Case(sizes, {}, dtype, draw(seeds))
+    return Case(sizes, {"exact_zeros": draw(st.booleans())}, dtype, draw(seeds))
 
 
 def _relu_inputs(case: Case) -> dict[str, Any]:
-    shape = (case.sizes["N"], *_feature_dims(case.sizes))
-    return {"x": away_from_zero(normal(case.rng(), shape, case.dtype), 1e-3)}
+    """Inputs clear of 0 except, when ``exact_zeros``, about a quarter exactly 0: the API fixes
+    the gradient there (0), so the kink is part of the contract."""
+    rng, shape = case.rng(), (case.sizes["N"], *_feature_dims(case.sizes))
+    x = away_from_zero(normal(rng, shape, case.dtype), 1e-3)
+    if case.params["exact_zeros"]:
+        x[rng.random(shape) < 0.25] = 0
+    return {"x": x}
 
 
 @st.composite

@@ -1,7 +1,8 @@
 """affine_backward averages the upstream gradient over the batch for db instead of summing it."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("affine_backward", "db"): ("float64", "float32", "float16")}

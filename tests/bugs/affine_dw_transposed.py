@@ -1,7 +1,8 @@
 """affine_backward computes dw as dout.T @ x, which is (M, D), the transpose of w's (D, M)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("affine_backward", "dw"): ("float64", "float32", "float16")}

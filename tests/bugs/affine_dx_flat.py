@@ -1,7 +1,8 @@
 """affine_backward returns dx as the flattened (N, D) matrix and never reshapes it back to x's shape."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("affine_backward", "dx"): ("float64", "float32", "float16")}

@@ -1,7 +1,8 @@
 """affine_forward fills a preallocated np.zeros((N, M)) output, which is float64 whatever x's dtype."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("affine_forward", "dtype_preserved"): ("float32", "float16")}

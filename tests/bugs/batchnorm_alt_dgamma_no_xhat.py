@@ -1,7 +1,8 @@
 """batchnorm_backward_alt sums dout for dgamma, forgetting to multiply by xhat (a copy of dbeta)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("batchnorm_backward_alt", "dgamma"): ("float64", "float32", "float16")}

@@ -1,7 +1,8 @@
 """batchnorm_backward recentres the cached input with `x -= mean`, overwriting the caller's x."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: The forward caches x itself (not a copy); every returned value is right.

@@ -1,7 +1,8 @@
 """batchnorm_backward treats the batch mean and variance as constants: dx = dout * gamma / std."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("batchnorm_backward", "dx"): ("float64", "float32", "float16")}

@@ -1,7 +1,8 @@
 """batchnorm_forward divides by np.sqrt(var) + eps instead of np.sqrt(var + eps)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: xhat and std are off by about eps / std (relative), which the cases make visible with

@@ -1,7 +1,8 @@
 """batchnorm_forward updates its local running_mean / running_var but never stores them back in bn_param."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {

@@ -1,7 +1,8 @@
 """batchnorm_forward computes the batch statistics before the mode switch and normalises with them in test mode too."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: Backward is only checked on train-mode cases, where this forward is right.

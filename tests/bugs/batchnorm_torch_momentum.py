@@ -1,7 +1,8 @@
 """batchnorm_forward uses torch's momentum convention: running = (1 - momentum) * running + momentum * batch."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: Invisible at momentum 0.5 only; the cases also draw 0.9 and 0.99.

@@ -1,7 +1,8 @@
 """batchnorm_forward updates running_var with the unbiased (ddof=1) batch variance, as torch does."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: Only the running variance: the batch is still normalised with the biased variance.

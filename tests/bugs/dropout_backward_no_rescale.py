@@ -1,7 +1,8 @@
 """dropout_backward multiplies dout by the cached boolean mask but forgets the 1 / p the forward applied."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: The forward is right (it scales its output by 1 / p itself and caches the raw mask).

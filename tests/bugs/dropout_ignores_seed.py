@@ -1,7 +1,8 @@
 """dropout_forward never calls np.random.seed, so dropout_param['seed'] has no effect."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("dropout_forward", "seed_reproducible"): ("float64", "float32", "float16")}

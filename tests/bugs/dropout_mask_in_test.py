@@ -1,7 +1,8 @@
 """dropout_forward draws and applies the mask in test mode as well as in train mode."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: The test-mode cache holds a mask too, so the test-mode backward is not dout.

@@ -1,7 +1,8 @@
 """dropout_forward zeroes dropped units but forgets the 1 / p rescale of the survivors (not inverted dropout)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: The backward multiplies by the cached unscaled mask, so dx lacks the 1 / p as well.

@@ -1,7 +1,8 @@
 """dropout_forward treats p as the drop probability (the 2017 convention): keeps with 1 - p, scales by 1 / (1 - p)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: Survivors are x / (1 - p) instead of x / p, and the backward multiplies by the same

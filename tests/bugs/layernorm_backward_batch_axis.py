@@ -1,7 +1,8 @@
 """layernorm_backward, copied from batchnorm_backward, still reduces dx's correction terms over the batch axis."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("layernorm_backward", "dx"): ("float64", "float32", "float16")}

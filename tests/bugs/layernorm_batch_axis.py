@@ -1,7 +1,8 @@
 """layernorm_forward, copied from batchnorm, still takes the statistics over the batch axis (axis=0)."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: The wrong xhat and std reach the (correct) backward through the cache: dx and dgamma are

@@ -1,7 +1,6 @@
 """relu_backward masks the upstream gradient where dout > 0 instead of where the input x > 0."""
 
 from impl.layers import *  # noqa: F403  (everything else correct)
-import numpy as np
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("relu_backward", "dx"): ("float64", "float32", "float16")}

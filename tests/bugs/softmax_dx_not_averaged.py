@@ -1,7 +1,8 @@
 """softmax_loss averages the loss over N but returns dx = softmax - onehot without dividing by N."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("softmax_loss", "dx"): ("float64", "float32", "float16")}

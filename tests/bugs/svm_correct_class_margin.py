@@ -1,7 +1,8 @@
 """svm_loss forgets to zero the correct class's margin, so every row adds a spurious 1 to the loss."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: dx stays right: the spurious margin is the constant 1, and the starter's

@@ -1,7 +1,8 @@
 """svm_loss divides the gradient by N but forgets to divide the loss by N."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {("svm_loss", "loss"): ("float64", "float32", "float16")}

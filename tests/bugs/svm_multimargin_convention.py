@@ -1,7 +1,8 @@
 """svm_loss follows torch's MultiMarginLoss and divides the loss and gradient by N * C instead of N."""
 
-from impl.layers import *  # noqa: F403  (everything else correct)
 import numpy as np
+
+from impl.layers import *  # noqa: F403  (everything else correct)
 
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 BREAKS = {

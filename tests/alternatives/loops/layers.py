@@ -173,10 +173,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
 
     # The computation graph, step by step.
-    xmu = x - mu                    # (N, D)
-    sqrtvar = np.sqrt(var + eps)    # (D,)
-    ivar = 1 / sqrtvar              # (D,)
-    xhat = xmu * ivar               # (N, D)
+    xmu = x - mu  # (N, D)
+    sqrtvar = np.sqrt(var + eps)  # (D,)
+    ivar = 1 / sqrtvar  # (D,)
+    xhat = xmu * ivar  # (N, D)
     out = np.zeros((N, D), dtype=x.dtype)
     for i in range(N):
         out[i] = gamma * xhat[i] + beta
