@@ -138,7 +138,7 @@ def _dropout_inputs(case: Case) -> dict[str, Any]:
 
 
 #: Scaled survivors may differ from x / p by the rounding of 1/p and of the product.
-_DROPOUT_ULPS = 4
+_DROPOUT_ULPS = 4.0
 #: Kept fraction: a binomial count more than this many standard deviations off fails.
 _DROPOUT_SIGMAS = 5.0
 
@@ -219,19 +219,26 @@ def _array_or(value: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _scaled_copy(function, quantity, got, source, kept, keep, dtype) -> Observation:
-    """Every element of `got` is 0 (dropped) or source / keep (kept), up to rounding."""
+    """Every element of `got` is 0 (dropped) or source / keep (kept), up to a few roundings
+    (of the relative kind, or of the subnormal spacing below the smallest normal)."""
     if type(got) is not np.ndarray or got.shape != source.shape:
         return Observation(
             function, quantity, FAIL, f"{quantity} is not an array of shape {source.shape}"
         )
     expected = np.where(kept, source.astype(np.float64) / keep, 0.0)
     value = got.astype(np.float64)
-    error = np.abs(value - expected) / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    rounding = np.maximum(EPS[dtype] * np.abs(expected), np.finfo(dtype).smallest_subnormal)
+    error = np.abs(value - expected) / rounding  # in roundings
     error[~kept] = 0
-    limit = _DROPOUT_ULPS * EPS[dtype]
+    limit = _DROPOUT_ULPS
     ratio = float(np.nan_to_num(error.max(initial=0), nan=np.inf)) / limit
     seen = Observation(
-        function, quantity, PASS if ratio <= 1 else FAIL, "", ratio=ratio, tolerance=limit
+        function,
+        quantity,
+        PASS if ratio <= 1 else FAIL,
+        "",
+        ratio=ratio,
+        tolerance=limit * EPS[dtype],
     )
     if seen.verdict == FAIL:
         index = tuple(int(i) for i in np.argwhere(~(error <= limit))[0])
