@@ -7,6 +7,8 @@ so generation is fast and every case is reproducible from its descriptor alone.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +38,26 @@ class Case:
         """JSON-ready descriptor: enough to rebuild the case."""
         return {"sizes": self.sizes, "params": self.params, "dtype": self.dtype, "seed": self.seed}
 
+    def key(self) -> tuple:
+        """Identity of the case, for drawing distinct cases."""
+        return (tuple(self.sizes.items()), tuple(self.params.items()), self.dtype, self.seed)
+
     def size(self) -> int:
         """Shrink order for choosing the smallest of several failing cases."""
         return int(np.prod(list(self.sizes.values()) or [1]))
+
+
+def parameters(
+    where: Callable[[dict], bool] = lambda _: True, **options: list
+) -> st.SearchStrategy[dict]:
+    """One dict of parameters from the product of `options`, in a single draw (each draw
+    costs hypothesis more than most cases cost to run). The first value of each option is
+    the simplest: shrinking moves towards the earlier combinations."""
+    names = list(options)
+    combos = [
+        dict(zip(names, values, strict=True)) for values in itertools.product(*options.values())
+    ]
+    return st.sampled_from([combo for combo in combos if where(combo)])
 
 
 def dims(lo: int = 1, hi: int = 16) -> st.SearchStrategy[int]:

@@ -1,6 +1,9 @@
 """Checks one spec in one dtype on one device: hypothesis explores cases, shrinks failures.
 
-Every case's observations fold into the spec's checks. A failing or erroring quantity raises
+Each hypothesis example is a batch of `BATCH` cases (drawing one structure costs hypothesis
+about as much as running impl and both oracles on it; a batch shares the per-example cost),
+and every case in it is shrunk on its own. Every case's observations fold into the spec's
+checks. A failing or erroring quantity raises
 its own exception type, so hypothesis shrinks each distinct failure separately; the checks
 keep the smallest failing case of each quantity.
 """
@@ -15,9 +18,16 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from layercheck import reference
+from layercheck.cases import Case
 from layercheck.evaluate import Candidate, InvalidCase, evaluate
 from layercheck.specs import Spec
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
+
+#: Most cases per hypothesis example.
+BATCH = 16
+#: Fewest hypothesis examples per run (when there are that many cases): hypothesis's first
+#: example is its simplest, so a run needs several to explore.
+MIN_HYPOTHESIS_EXAMPLES = 8
 
 
 class Mismatch(AssertionError):
@@ -46,7 +56,8 @@ def run(
     profile: str = "cs231n",
 ) -> list[Check]:
     """Every check of `spec` for `candidate` in `dtype` on `device`, over `examples` cases
-    drawn from `seed` (the same seed draws the same cases)."""
+    (rounded up to whole batches; cases outside the dtype's range are dropped) drawn from
+    `seed`: the same seed draws the same cases."""
     quantities = spec.quantities()
     blank = [(function, quantity) for function in quantities for quantity in quantities[function]]
     if profile not in spec.profiles:
@@ -59,8 +70,14 @@ def run(
             check.verdict, check.message = NOT_IMPLEMENTED, f"{check.function} is not defined"
         return list(checks.values())
 
+    hypothesis_examples = max(-(-examples // BATCH), min(examples, MIN_HYPOTHESIS_EXAMPLES))
+    batch = -(-examples // hypothesis_examples)  # equal batches that hold `examples`
+    # Built once: hypothesis caches what it learns about a strategy. (unique_by would spare
+    # the duplicates skipped below, but makes shrinking a list several times slower.)
+    batches = st.lists(spec.case(dtype), min_size=batch, max_size=batch)
+
     @settings(
-        max_examples=examples,
+        max_examples=hypothesis_examples,
         deadline=None,
         database=None,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
@@ -69,18 +86,22 @@ def run(
         print_blob=False,
     )
     @hypothesis_seed(zlib.crc32(f"{seed}:{spec.name}:{dtype}".encode()))
-    @given(data=st.data())
-    def explore(data: st.DataObject) -> None:
-        case = data.draw(spec.case(dtype), label="case")
-        try:
-            outcome = evaluate(spec, candidate, case, device, profile)
-        except InvalidCase:
+    @given(cases=batches)
+    def explore(cases: list[Case]) -> None:
+        valid = 0
+        for case in {case.key(): case for case in cases}.values():  # the simplest batch repeats
+            try:
+                outcome = evaluate(spec, candidate, case, device, profile)
+            except InvalidCase:
+                continue
+            valid += 1
+            for seen in outcome.observations:
+                checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
+            for seen in outcome.observations:  # the batch stops here: shrinking is cheaper
+                if seen.verdict in (FAIL, ERROR):
+                    raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
+        if not valid:
             reject()
-        for seen in outcome.observations:
-            checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
-        for seen in outcome.observations:
-            if seen.verdict in (FAIL, ERROR):
-                raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
 
     try:
         explore()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from layercheck.reference import to_tensors
@@ -20,6 +20,7 @@ ORACLE_SPECS = [spec for spec in REGISTRY.values() if spec.properties is None]
 @given(data=st.data())
 def test_oracle_gradients_pass_gradcheck(spec, data):
     case = data.draw(spec.case("float64"), label="case")
+    assume(not case.params.get("exact_zeros"))  # finite differences straddle ReLU's kink
     tensors = to_tensors(spec, spec.inputs(case), "float64", "cpu")
     wrt = [argument for _, argument in spec.grads]
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from layercheck.cases import Case, away_from_zero, dims, labels, normal, seeds
+from layercheck.cases import Case, away_from_zero, dims, labels, normal, parameters, seeds
 from layercheck.evaluate import (
     Candidate,
     Unusable,
@@ -22,9 +22,9 @@ from layercheck.tolerance import EPS
 from layercheck.verdicts import FAIL, PASS, Observation
 
 # Value distributions: activations at several scales, shifted so that variances cancel.
-scales = st.sampled_from([1.0, 0.1, 10.0])
-shifts = st.sampled_from([0.0, 2.0])
-epsilons = st.sampled_from([1e-5, 1e-3])
+SCALES = [1.0, 0.1, 10.0]
+SHIFTS = [0.0, 2.0]
+EPSILONS = [1e-5, 1e-3]
 
 
 def _feature_dims(sizes: dict[str, int]) -> list[int]:
@@ -54,7 +54,10 @@ def _affine_inputs(case: Case) -> dict[str, Any]:
 def _relu_case(draw, dtype: str) -> Case:
     features = draw(st.lists(dims(1, 8), min_size=1, max_size=3))
     sizes = {"N": draw(dims(1, 16)), **{f"d{i + 1}": d for i, d in enumerate(features)}}
-    return Case(sizes, {"exact_zeros": draw(st.booleans())}, dtype, draw(seeds))
+    return Case(sizes, draw(_RELU_PARAMETERS), dtype, draw(seeds))
+
+
+_RELU_PARAMETERS = parameters(exact_zeros=[False, True])
 
 
 def _relu_inputs(case: Case) -> dict[str, Any]:
@@ -68,9 +71,9 @@ def _relu_inputs(case: Case) -> dict[str, Any]:
 
 
 @st.composite
-def _classifier_case(draw, dtype: str, scale: st.SearchStrategy[float]) -> Case:
+def _classifier_case(draw, dtype: str, scales: list[float]) -> Case:
     sizes = {"N": draw(dims(1, 32)), "C": draw(dims(2, 16))}
-    return Case(sizes, {"scale": draw(scale)}, dtype, draw(seeds))
+    return Case(sizes, draw(parameters(scale=scales)), dtype, draw(seeds))
 
 
 def _classifier_inputs(case: Case) -> dict[str, Any]:
@@ -99,13 +102,20 @@ def _svm_inputs(case: Case) -> dict[str, Any]:
 @st.composite
 def _norm_case(draw, dtype: str, n_max: int, d_max: int, batchnorm: bool) -> Case:
     sizes = {"N": draw(dims(1, n_max)), "D": draw(dims(1, d_max))}
-    params = {"eps": draw(epsilons), "scale": draw(scales), "shift": draw(shifts)}
-    if batchnorm:
-        params["mode"] = draw(st.sampled_from(["train", "test"]))
-        params["momentum"] = draw(st.sampled_from([0.9, 0.5, 0.99]))
-        # Test mode follows training, which leaves running statistics behind.
-        params["running_stats"] = params["mode"] == "test" or draw(st.booleans())
-    return Case(sizes, params, dtype, draw(seeds))
+    return Case(sizes, draw(_BATCHNORM if batchnorm else _LAYERNORM), dtype, draw(seeds))
+
+
+_LAYERNORM = parameters(eps=EPSILONS, scale=SCALES, shift=SHIFTS)
+_BATCHNORM = parameters(
+    # Test mode follows training, which leaves running statistics behind.
+    where=lambda p: p["mode"] == "train" or p["running_stats"],
+    mode=["train", "test"],
+    running_stats=[False, True],
+    eps=EPSILONS,
+    scale=SCALES,
+    shift=SHIFTS,
+    momentum=[0.9, 0.5, 0.99],
+)
 
 
 def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
@@ -128,8 +138,12 @@ def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
 @st.composite
 def _dropout_case(draw, dtype: str) -> Case:
     sizes = {"N": draw(dims(1, 32)), "D": draw(dims(1, 32))}
-    p = draw(st.sampled_from([round(0.05 * k, 2) for k in range(1, 20)]))
-    return Case(sizes, {"p": p, "mask_seed": draw(st.integers(0, 2**31 - 1))}, dtype, draw(seeds))
+    value_seed = draw(seeds)
+    params = {**draw(_DROPOUT_P), "mask_seed": value_seed % 2**31}
+    return Case(sizes, params, dtype, value_seed)
+
+
+_DROPOUT_P = parameters(p=[0.5, *(round(0.05 * k, 2) for k in range(1, 20) if k != 10)])
 
 
 def _dropout_inputs(case: Case) -> dict[str, Any]:
@@ -303,7 +317,7 @@ SPECS = (
         args=("x", "y"),
         returns=("loss", "dx"),
         grads=(("dx", "x"),),
-        case=lambda dtype: _classifier_case(dtype, st.sampled_from([1.0, 0.5, 3.0])),
+        case=lambda dtype: _classifier_case(dtype, [1.0, 0.5, 3.0]),
         inputs=_svm_inputs,
         reduction=lambda s: s["N"] * s["C"],
     ),
@@ -313,7 +327,7 @@ SPECS = (
         args=("x", "y"),
         returns=("loss", "dx"),
         grads=(("dx", "x"),),
-        case=lambda dtype: _classifier_case(dtype, st.sampled_from([1.0, 10.0, 1000.0])),
+        case=lambda dtype: _classifier_case(dtype, [1.0, 10.0, 1000.0]),
         inputs=_classifier_inputs,
         reduction=lambda s: s["N"] * s["C"],
     ),
