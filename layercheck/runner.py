@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from layercheck import reference
 from layercheck.cases import Case
-from layercheck.evaluate import Candidate, InvalidCase, evaluate
+from layercheck.evaluate import InvalidCase, evaluate
+from layercheck.observe import Candidate
 from layercheck.specs import Spec
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
 

@@ -18,7 +18,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
-from layercheck.evaluate import last_line
+from layercheck.observe import last_line
 from layercheck.specs import all_functions
 
 DEFAULT = "impl"

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from layercheck.cases import Case, away_from_zero, dims, labels, normal, parameters, seeds
-from layercheck.evaluate import (
+from layercheck.observe import (
     Candidate,
     Unusable,
     arguments_unchanged,
