@@ -29,6 +29,9 @@ from layercheck.specs import PROFILES, all_functions, catalog  # noqa: E402
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
+#: Cases per check from which `--workers auto` starts workers: two workers overtake one
+#: process between 300 and 1000 (benchmarks/results/check_speed.md).
+PARALLEL_FROM = 500
 #: Rows of the terminal's table of checks not passing; the report has them all.
 SHOWN = 20
 
@@ -78,7 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"cases per function, dtype and device (default: {DEFAULT_EXAMPLES})",
     )
     check.add_argument("--seed", type=int, default=0, help="same seed, same cases, same figures")
-    check.add_argument("-n", "--workers", default="auto", help="pytest-xdist workers: N or auto")
+    check.add_argument(
+        "-n",
+        "--workers",
+        default="auto",
+        help=f"pytest-xdist workers: N, or auto (one process below {PARALLEL_FROM} examples, "
+        "else one per core)",
+    )
     check.add_argument(
         "--profile",
         default="cs231n",
@@ -121,7 +130,7 @@ def _check(options: argparse.Namespace) -> int:
         "-W",
         "ignore::pytest.PytestWarning",
         "-n",
-        _workers(options.workers),
+        _workers(options.workers, options.examples),
         "--dist",
         "worksteal",
         "--lc-target",
@@ -169,10 +178,12 @@ def _validate(options: argparse.Namespace) -> None:
     _workers(options.workers)
 
 
-def _workers(value: str) -> str:
-    """pytest-xdist's -n: 'auto', or N workers; one worker runs in-process (-n 0)."""
+def _workers(value: str, examples: int = DEFAULT_EXAMPLES) -> str:
+    """pytest-xdist's -n for --workers: N workers, one running in-process (-n 0). 'auto'
+    runs in-process below PARALLEL_FROM cases per check (a worker costs seconds to start:
+    Python, pytest and torch), else one worker per core."""
     if value == "auto":
-        return "auto"
+        return "auto" if examples >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 else "0"
     if not value.isdigit() or int(value) < 1:
         raise UsageError(f"--workers must be a positive number or 'auto', not {value!r}")
     return "0" if int(value) == 1 else value
