@@ -10,6 +10,7 @@ one-line message.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -103,18 +104,17 @@ def _parser() -> argparse.ArgumentParser:
 def _check(options: argparse.Namespace) -> int:
     import pytest
 
-    from layercheck import suite
-
     _validate(options)
     subject = options.target or target.DEFAULT
     if Path(subject).exists():
         subject = str(Path(subject).resolve())
     target.load(subject)  # a bad target is a one-line usage error, before any worker starts
+    suite = importlib.util.find_spec("layercheck.suite").origin  # found, not imported (torch)
     json_path = options.json or options.out / "report.json"
     markdown_path = options.markdown or options.out / "report.md"
     json_path.unlink(missing_ok=True)
     arguments = [
-        suite.__file__,
+        suite,
         "-p",
         "layercheck.plugin",
         "-p",
@@ -122,7 +122,7 @@ def _check(options: argparse.Namespace) -> int:
         "-c",
         os.devnull,
         "--rootdir",
-        str(Path(suite.__file__).parent),
+        str(Path(suite).parent),
         "-q",
         "--no-header",
         "--tb=no",
