@@ -132,3 +132,25 @@ def test_report_summarises_margins_and_writes_only_standard_json(tmp_path):
     markdown = report.to_markdown(document)
     assert "| affine_forward | out | pass 0.25 | **FAIL** inf |" in markdown
     assert "- **affine_backward.dx** (float16, cpu): fail: dx: wrong" in markdown
+
+
+def test_cases_depend_on_the_seed_alone_not_on_the_code_loaded(tmp_path, monkeypatch):
+    def drawn():
+        seen = []
+        real = runner.evaluate
+
+        def recording(spec, candidate, case, device, profile):
+            seen.append(case.key())
+            return real(spec, candidate, case, device, profile)
+
+        monkeypatch.setattr(runner, "evaluate", recording)
+        runner.run(REGISTRY["softmax_loss"], IMPL, "float16", "cpu", examples=40, seed=7)
+        monkeypatch.setattr(runner, "evaluate", real)
+        return seen
+
+    before = drawn()
+    literals = ", ".join(str(n) for n in range(3, 4000, 7))  # what a submission might contain
+    (tmp_path / "student_constants.py").write_text(f"SIZES = [{literals}]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__("student_constants")
+    assert drawn() == before
