@@ -58,7 +58,6 @@ class Spec:
     properties: Callable[..., list] | None = None
     property_quantities: Mapping[str, tuple[str, ...]] | None = None
     profiles: frozenset[str] = ALL_PROFILES
-    version: int = 1
 
     @property
     def name(self) -> str:
