@@ -192,22 +192,22 @@ def _workers(value: str, examples: int = DEFAULT_EXAMPLES) -> str:
 def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None:
     console = Console(stderr=False, highlight=False)
     checks, summary = document["checks"], document["summary"]
-    problems = [c for c in checks if c["verdict"] in FAILING]
+    problems: dict[tuple, list[dict]] = {}  # one row per function and reason
+    for c in checks:
+        if c["verdict"] in FAILING:
+            key = (c["function"], c["verdict"], c["message"] or "")
+            problems.setdefault(key, []).append(c)
     if problems:
         table = Table(title="Checks not passing")
-        for column in ("check", "dtype", "device", "verdict", "message"):
+        for column in ("function", "quantities", "where", "verdict", "message"):
             table.add_column(column, overflow="fold")
-        for c in problems[:SHOWN]:
-            table.add_row(
-                f"{c['function']}.{c['quantity']}",
-                c["dtype"],
-                c["device"],
-                c["verdict"],
-                c["message"] or "",
-            )
+        for (function, verdict, message), found in list(problems.items())[:SHOWN]:
+            quantities = ", ".join(dict.fromkeys(c["quantity"] for c in found))
+            where = ", ".join(dict.fromkeys(f"{c['dtype']} {c['device']}" for c in found))
+            table.add_row(function, quantities, where, verdict, message)
         console.print(table)
         if len(problems) > SHOWN:
-            console.print(f"... and {len(problems) - SHOWN} more in the report")
+            console.print(f"... and {len(problems) - SHOWN} more rows in the report")
     counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
     worst = summary["worst_passing_ratio"]
     headroom = "" if worst is None else f"; worst passing ratio {float(worst):.3g}"

@@ -122,7 +122,8 @@ def _cell(check: dict | None) -> str:
         return ""
     verdict = check["verdict"]
     shown = verdict if verdict in (PASS, SKIPPED) else f"**{verdict.upper()}**"
-    return shown if check["ratio"] is None else f"{shown} {_fmt(check['ratio'])}"
+    measured = verdict in (PASS, FAIL) and check["ratio"] is not None  # ratios judge values
+    return f"{shown} {_fmt(check['ratio'])}" if measured else shown
 
 
 def _counts(summary: dict[str, Any]) -> str:
