@@ -13,6 +13,7 @@ Writes benchmarks/results/check_speed.json and .md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -26,6 +27,8 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 #: Workloads (cases per check) for 1 against 2 workers: default, thorough, a long run.
 WORKER_EXAMPLES = (50, 300, 1000)
+#: Workload for one xdist worker against two.
+XDIST_EXAMPLES = 1000
 #: Workloads for the harness overhead: the default and the thorough profile.
 OVERHEAD_EXAMPLES = (50, 300)
 
@@ -48,6 +51,44 @@ def cli_seconds(*args: str) -> float:
 
 def best_of(repeat: int, *args: str) -> float:
     return min(cli_seconds(*args) for _ in range(repeat))
+
+
+def xdist_seconds(workers: int, examples: int) -> float:
+    """Wall time of the installed suite under pytest-xdist with `workers` workers (-n 1 is
+    one xdist worker, unlike the CLI's in-process single worker)."""
+    suite = importlib.util.find_spec("layercheck.suite").origin
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                suite,
+                "-p",
+                "layercheck.plugin",
+                "-p",
+                "no:cacheprovider",
+                "-c",
+                os.devnull,
+                "--rootdir",
+                scratch,
+                "-q",
+                "-n",
+                str(workers),
+                "--lc-devices",
+                "cpu",
+                "--lc-examples",
+                str(examples),
+            ],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"pytest -n {workers} failed:\n{done.stdout[-2000:]}")
+    return seconds
 
 
 def overhead(examples: int) -> dict:
@@ -151,6 +192,8 @@ def main() -> None:
                 "speedup": round(one / two, 2),
             }
         )
+    xdist_one = min(xdist_seconds(1, XDIST_EXAMPLES) for _ in range(options.repeat))
+    xdist_two = min(xdist_seconds(2, XDIST_EXAMPLES) for _ in range(options.repeat))
     result = {
         "machine": {
             "cpu_count": os.cpu_count(),
@@ -161,6 +204,12 @@ def main() -> None:
         "default_check_target_s": 60,
         "workers": workers,
         "workers_target_speedup": 1.6,
+        "xdist": {
+            "examples": XDIST_EXAMPLES,
+            "one_s": round(xdist_one, 2),
+            "two_s": round(xdist_two, 2),
+            "speedup": round(xdist_one / xdist_two, 2),
+        },
         "overhead": [overhead(examples) for examples in OVERHEAD_EXAMPLES],
         "overhead_target_ratio": 2.0,
     }
@@ -187,6 +236,11 @@ def render(result: dict) -> str:
             f"| 1 worker vs 2 workers, {w['examples']} examples per check (cpu) | "
             f"{w['one_s']} s vs {w['two_s']} s = {w['speedup']}x | >= 1.6x |"
         )
+    x = result["xdist"]
+    lines.append(
+        f"| 1 xdist worker vs 2 (`pytest -n 1` / `-n 2`), {x['examples']} examples per check | "
+        f"{x['one_s']} s vs {x['two_s']} s = {x['speedup']}x | >= 1.6x |"
+    )
     for o in result["overhead"]:
         lines.append(
             f"| runner vs plain loop of impl + oracles, {o['examples_per_check']} per check "
