@@ -7,6 +7,7 @@ so generation is fast and every case is reproducible from its descriptor alone.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,9 +80,16 @@ def parameters(
     return st.sampled_from([combo for combo in combos if where(combo)])
 
 
+@functools.cache  # one strategy object per range: hypothesis re-validates new ones per draw
 def dims(lo: int = 1, hi: int = 16) -> st.SearchStrategy[int]:
     """A dimension size in [lo, hi]; shrinks towards lo."""
     return st.integers(min_value=lo, max_value=hi)
+
+
+@functools.cache
+def trailing_dims(hi: int) -> st.SearchStrategy[list[int]]:
+    """One to three trailing dimensions (d1..dk), each in [1, hi]."""
+    return st.lists(dims(1, hi), min_size=1, max_size=3)
 
 
 def normal(

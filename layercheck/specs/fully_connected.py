@@ -8,7 +8,16 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from layercheck.cases import Case, away_from_zero, dims, labels, normal, parameters, seeds
+from layercheck.cases import (
+    Case,
+    away_from_zero,
+    dims,
+    labels,
+    normal,
+    parameters,
+    seeds,
+    trailing_dims,
+)
 from layercheck.observe import (
     Candidate,
     Unusable,
@@ -34,7 +43,7 @@ def _feature_dims(sizes: dict[str, int]) -> list[int]:
 @st.composite
 def _affine_case(draw, dtype: str) -> Case:
     n = draw(dims(1, 16))
-    features = draw(st.lists(dims(1, 6), min_size=1, max_size=3))
+    features = draw(trailing_dims(6))
     m = draw(dims(1, 16))
     sizes = {"N": n, **{f"d{i + 1}": d for i, d in enumerate(features)}, "M": m}
     return Case(sizes, {}, dtype, draw(seeds))
@@ -52,7 +61,7 @@ def _affine_inputs(case: Case) -> dict[str, Any]:
 
 @st.composite
 def _relu_case(draw, dtype: str) -> Case:
-    features = draw(st.lists(dims(1, 8), min_size=1, max_size=3))
+    features = draw(trailing_dims(8))
     sizes = {"N": draw(dims(1, 16)), **{f"d{i + 1}": d for i, d in enumerate(features)}}
     return Case(sizes, draw(_RELU_PARAMETERS), dtype, draw(seeds))
 
@@ -71,9 +80,9 @@ def _relu_inputs(case: Case) -> dict[str, Any]:
 
 
 @st.composite
-def _classifier_case(draw, dtype: str, scales: list[float]) -> Case:
+def _classifier_case(draw, dtype: str, scales: st.SearchStrategy[dict]) -> Case:
     sizes = {"N": draw(dims(1, 32)), "C": draw(dims(2, 16))}
-    return Case(sizes, draw(parameters(scale=scales)), dtype, draw(seeds))
+    return Case(sizes, draw(scales), dtype, draw(seeds))
 
 
 def _classifier_inputs(case: Case) -> dict[str, Any]:
@@ -82,6 +91,11 @@ def _classifier_inputs(case: Case) -> dict[str, Any]:
         "x": normal(rng, (n, c), case.dtype, scale=case.params["scale"]),
         "y": labels(rng, n, c),
     }
+
+
+_SVM_SCALES = parameters(scale=[1.0, 0.5, 3.0])
+#: Logits of scale 1000 overflow exp() in any dtype unless the row maximum is subtracted.
+_SOFTMAX_SCALES = parameters(scale=[1.0, 10.0, 1000.0])
 
 
 def _svm_inputs(case: Case) -> dict[str, Any]:
@@ -317,7 +331,7 @@ SPECS = (
         args=("x", "y"),
         returns=("loss", "dx"),
         grads=(("dx", "x"),),
-        case=lambda dtype: _classifier_case(dtype, [1.0, 0.5, 3.0]),
+        case=lambda dtype: _classifier_case(dtype, _SVM_SCALES),
         inputs=_svm_inputs,
         reduction=lambda s: s["N"] * s["C"],
     ),
@@ -327,7 +341,7 @@ SPECS = (
         args=("x", "y"),
         returns=("loss", "dx"),
         grads=(("dx", "x"),),
-        case=lambda dtype: _classifier_case(dtype, [1.0, 10.0, 1000.0]),
+        case=lambda dtype: _classifier_case(dtype, _SOFTMAX_SCALES),
         inputs=_classifier_inputs,
         reduction=lambda s: s["N"] * s["C"],
     ),
