@@ -93,12 +93,11 @@ def xdist_seconds(workers: int, examples: int) -> float:
 
 def overhead(examples: int) -> dict:
     """Runner time against a plain loop over the cases the runner drew, per spec and dtype."""
-    import impl
-    from layercheck import reference, runner
+    from layercheck import reference, runner, target
     from layercheck.cases import DTYPES, upstream
     from layercheck.specs import REGISTRY
 
-    candidate = {name: getattr(impl, name) for name in dir(impl) if not name.startswith("_")}
+    candidate = target.load()
     drawn: list = []
     real_evaluate = runner.evaluate
 

@@ -25,6 +25,7 @@ from rich.table import Table  # noqa: E402
 
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
+from layercheck.plugin import listed  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
 from layercheck.specs import PROFILES, all_functions, catalog  # noqa: E402
 
@@ -162,16 +163,16 @@ def _check(options: argparse.Namespace) -> int:
 
 def _validate(options: argparse.Namespace) -> None:
     known = all_functions()
-    for name in _listed(options.functions or ""):
+    for name in listed(options.functions or ""):
         if name not in known:
             raise UsageError(f"unknown function {name!r} (known: {', '.join(known)})")
-    for dtype in _listed(options.dtypes):
+    for dtype in listed(options.dtypes):
         if dtype not in DTYPES:
             raise UsageError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
-    for device in _listed(options.devices):
+    for device in listed(options.devices):
         if device not in DEVICES:
             raise UsageError(f"unknown device {device!r} (known: {', '.join(DEVICES)})")
-    if not _listed(options.dtypes) or not _listed(options.devices):
+    if not listed(options.dtypes) or not listed(options.devices):
         raise UsageError("--dtypes and --devices need at least one entry")
     if options.examples < 1:
         raise UsageError("--examples must be at least 1")
@@ -214,10 +215,6 @@ def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None
     verdict = "[green]PASSED[/green]" if summary["passed"] else "[red]NOT PASSED[/red]"
     console.print(f"{verdict}: {counts}{headroom} in {document['meta']['duration_s']:.1f} s")
     console.print(f"reports: {json_path} {markdown_path}")
-
-
-def _listed(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 if __name__ == "__main__":

@@ -72,13 +72,12 @@ def _evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile
     sensitivity = partial(_sensitivity, spec, args, case, truth, {})
 
     def judge(function: str, quantity: str, value: Any) -> Observation:
-        expected, torch_in_dtype = truth[quantity], peer[quantity]
         return compare(
             function,
             quantity,
             value,
-            expected,
-            torch_in_dtype,
+            truth[quantity],
+            peer[quantity],
             case.dtype,
             reduction,
             partial(sensitivity, quantity),

@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def selected_functions(config: pytest.Config) -> list[str] | None:
     value = config.getoption("lc_functions")
-    return [name.strip() for name in value.split(",") if name.strip()] if value else None
+    return listed(value) if value else None
 
 
 def selected_specs(functions: list[str] | None) -> list[Spec]:
@@ -60,8 +60,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     keys = [
         (spec, dtype, device)
         for spec in selected_specs(selected_functions(config))
-        for dtype in _listed(config.getoption("lc_dtypes"))
-        for device in _listed(config.getoption("lc_devices"))
+        for dtype in listed(config.getoption("lc_dtypes"))
+        for device in listed(config.getoption("lc_devices"))
     ]
     metafunc.parametrize("lc_key", keys, ids=[f"{s.name}-{d}-{v}" for s, d, v in keys])
 
@@ -131,8 +131,8 @@ class Collector:
             "profile": config.getoption("lc_profile"),
             "examples": examples(config),
             "functions": selected_functions(config),
-            "dtypes": _listed(config.getoption("lc_dtypes")),
-            "devices": _listed(config.getoption("lc_devices")),
+            "dtypes": listed(config.getoption("lc_dtypes")),
+            "devices": listed(config.getoption("lc_devices")),
             "workers": workers or 1,
             "duration_s": round(time.perf_counter() - self.started, 3),
         }
@@ -143,5 +143,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Collector(config), "layercheck-collector")
 
 
-def _listed(value: str) -> list[str]:
+def listed(value: str) -> list[str]:
+    """The non-empty items of a comma-separated option."""
     return [item.strip() for item in value.split(",") if item.strip()]

@@ -56,7 +56,7 @@ def solve(
         grad_output = torch.as_tensor(dout.astype(np.float64)).to(primary.dtype).to(device)
     inputs = [tensors[argument] for _, argument in spec.grads]
     grads = torch.autograd.grad(primary, inputs, grad_outputs=grad_output) if inputs else ()
-    found = {name: value for name, value in outputs.items()}
+    found = dict(outputs)
     found.update({quantity: g for (quantity, _), g in zip(spec.grads, grads, strict=True)})
     return {name: value.detach().to("cpu", torch.float64).numpy() for name, value in found.items()}
 

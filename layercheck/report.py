@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from layercheck import __version__
 from layercheck.cases import DTYPES
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
@@ -41,12 +42,8 @@ def build(checks: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
 def summarise(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """Verdict counts and the margins: worst passing ratio, best failing ratio."""
     counts = Counter(check["verdict"] for check in checks)
-    passing = [
-        _number(c["ratio"]) for c in checks if c["verdict"] == PASS and c["ratio"] is not None
-    ]
-    failing = [
-        _number(c["ratio"]) for c in checks if c["verdict"] == FAIL and c["ratio"] is not None
-    ]
+    passing = [float(c["ratio"]) for c in checks if c["verdict"] == PASS and c["ratio"] is not None]
+    failing = [float(c["ratio"]) for c in checks if c["verdict"] == FAIL and c["ratio"] is not None]
     return {
         "verdicts": {verdict: counts.get(verdict, 0) for verdict in VERDICTS},
         "worst_passing_ratio": max(passing, default=None),
@@ -58,7 +55,7 @@ def summarise(checks: list[dict[str, Any]]) -> dict[str, Any]:
 def environment() -> dict[str, Any]:
     """Versions and machine; the GPU name is added by the workers that ran the oracle."""
     return {
-        "layercheck": _version("layercheck"),
+        "layercheck": __version__,
         "numpy": _version("numpy"),
         "torch": _version("torch"),
         "hypothesis": _version("hypothesis"),
@@ -139,13 +136,21 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}"
 
 
+#: Report rows in registry order: (function, quantity) -> position.
+_ROWS = {
+    (function, quantity): position
+    for position, (function, quantity) in enumerate(
+        (function, quantity)
+        for spec in REGISTRY.values()
+        for function, quantities in spec.quantities().items()
+        for quantity in quantities
+    )
+}
+
+
 def _order(check: dict[str, Any]) -> tuple:
-    functions = [f for spec in REGISTRY.values() for f in spec.functions]
-    spec = next((s for s in REGISTRY.values() if check["function"] in s.functions), None)
-    quantities = spec.quantities().get(check["function"], ()) if spec else ()
-    quantity = quantities.index(check["quantity"]) if check["quantity"] in quantities else 99
-    function = functions.index(check["function"]) if check["function"] in functions else 999
-    return (function, quantity, *_column_order((check["dtype"], check["device"])))
+    row = _ROWS.get((check["function"], check["quantity"]), len(_ROWS))
+    return (row, *_column_order((check["dtype"], check["device"])))
 
 
 def _column_order(column: tuple[str, str]) -> tuple[int, int]:
@@ -164,10 +169,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list):
         return [_jsonable(item) for item in value]
     return value
-
-
-def _number(value: Any) -> float:
-    return float(value)
 
 
 def _version(package: str) -> str | None:

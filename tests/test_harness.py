@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import impl
-from layercheck import reference, report, runner
+from layercheck import reference, report, runner, target
 from layercheck.cases import Case
 from layercheck.specs import REGISTRY
 from layercheck.tolerance import EPS, bound, normwise_error
 from layercheck.verdicts import FAIL, PASS, Check, Observation
 
-IMPL = {name: getattr(impl, name) for name in dir(impl) if not name.startswith("_")}
+IMPL = target.load()
 
 
 def test_tolerance_floor_scales_with_epsilon_and_reduction_and_peer_is_absolute():
