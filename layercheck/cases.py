@@ -50,9 +50,10 @@ class Case:
     dtype: str = "float64"
     seed: int = 0
 
-    def rng(self, stream: int = 0) -> np.random.Generator:
-        """Independent value streams of this case: 0 for the inputs, 1 for upstream grads."""
-        return np.random.default_rng([self.seed, stream])
+    def rng(self, *stream: int) -> np.random.Generator:
+        """Independent value streams of this case: () for the inputs, (1, k) for the upstream
+        gradient of output k, (2,) for sensitivity draws, (3,) for property checks."""
+        return np.random.default_rng([self.seed, *stream])
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready descriptor: enough to rebuild the case."""
@@ -115,6 +116,7 @@ def labels(rng: np.random.Generator, n: int, classes: int) -> np.ndarray:
     return rng.integers(0, classes, size=n)
 
 
-def upstream(case: Case, shape: tuple[int, ...]) -> np.ndarray:
-    """The upstream gradient ``dout`` fed to a backward: standard normal in the case's dtype."""
-    return normal(case.rng(1), shape, case.dtype)
+def upstream(case: Case, shape: tuple[int, ...], output: int = 0) -> np.ndarray:
+    """The upstream gradient of the forward's output number `output` (``dout``; ``dnext_h``
+    and ``dnext_c`` for an LSTM step): standard normal in the case's dtype."""
+    return normal(case.rng(1, output), shape, case.dtype)

@@ -62,13 +62,13 @@ def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile:
 def _evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile: str) -> Outcome:
     args = spec.inputs(case)
     shapes = shapes_of(args)
-    if spec.properties is not None:
+    if not spec.oracle:
         return Outcome(shapes, spec.properties(candidate, args, case, profile))
-    dout = lru_cache(partial(upstream, case))  # one upstream gradient per case
+    dout = lru_cache(partial(upstream, case))  # one upstream gradient per output and case
     truth = reference.solve(spec, args, "float64", "cpu", dout)
     peer = reference.solve(spec, args, case.dtype, device, dout)
     _require_in_range(truth, peer, case.dtype)
-    reduction = spec.reduction(case.sizes)
+    reduction = spec.reduction(case)
     sensitivity = partial(_sensitivity, spec, args, case, truth, {})
 
     def judge(function: str, quantity: str, value: Any) -> Observation:
@@ -105,12 +105,17 @@ def _evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile
         if backward is None:
             continue
         before = copied(given)  # the backward answers only for its own changes
-        before["dout"] = dout(truth[spec.returns[0]].shape).copy()
-        given["dout"] = before["dout"].copy()
+        douts = [f"d{name}" for name in spec.differentiated]  # dout, dh, dnext_c...
+        for k, (name, output) in enumerate(zip(douts, spec.differentiated, strict=True)):
+            before[name] = dout(truth[output].shape, k).copy()
+            given[name] = before[name].copy()
         grads = [quantity for quantity, _ in spec.grads]
-        call = partial(_call_backward, candidate, backward, grads, given["dout"], cache, failure)
+        upstreams = [given[name] for name in douts]
+        call = partial(_call_backward, candidate, backward, grads, upstreams, cache, failure)
         seen, _, _ = _observe_call(backward, grads, call, judge, given, before, written, case.dtype)
         observations += seen
+    if spec.properties is not None:
+        observations += spec.properties(candidate, args, case, profile)
     return Outcome(shapes, observations)
 
 
@@ -132,7 +137,7 @@ def _sensitivity(
                 perturbed(args, u, rng),
                 "float64",
                 "cpu",
-                lambda shape: perturbed(upstream(case, shape), u, rng),
+                lambda shape, k: perturbed(upstream(case, shape, k), u, rng),
             )
             for name, value in moved.items():
                 known[name] = max(known.get(name, 0.0), normwise_error(value, truth[name])[0])
@@ -155,13 +160,13 @@ def _call_backward(
     candidate: Candidate,
     backward: str,
     grads: list[str],
-    dout: np.ndarray,
+    upstreams: list[np.ndarray],
     cache: Any,
     forward_failure: Unusable | None,
 ) -> tuple[dict[str, Any], None]:
     if forward_failure is not None:
         raise Unusable(forward_failure.verdict, f"no cache: {forward_failure.message}")
-    values = unpack(backward, invoke(candidate, backward, dout, cache), len(grads))
+    values = unpack(backward, invoke(candidate, backward, *upstreams, cache), len(grads))
     return dict(zip(grads, values, strict=True)), None
 
 

@@ -39,23 +39,28 @@ def solve(
     args: dict[str, Any],
     dtype: str,
     device: str,
-    upstream: Callable[[tuple[int, ...]], np.ndarray],
+    upstream: Callable[[tuple[int, ...], int], np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Every quantity the oracle defines for `args`, computed in `dtype` on `device`.
 
     Float arrays are cast to `dtype`; integer arrays stay int64. Forward outputs come from the
-    oracle; gradient quantities from autograd of the first output, with the upstream
-    gradient ``upstream(out.shape)`` for a layer and 1 for a loss. Results are float64 numpy.
+    oracle; gradient quantities from autograd of ``spec.differentiated``, output k weighted by
+    the upstream gradient ``upstream(shape, k)`` (a loss's scalar by 1). Results are float64
+    numpy.
     """
     tensors = to_tensors(spec, args, dtype, device)
     outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
-    primary = outputs[spec.returns[0]]
-    grad_output = None
-    if primary.ndim > 0:
-        dout = upstream(tuple(primary.shape))
-        grad_output = torch.as_tensor(dout.astype(np.float64)).to(primary.dtype).to(device)
+    primaries = [outputs[name] for name in spec.differentiated]
+    weights = [
+        None
+        if primary.ndim == 0
+        else torch.as_tensor(upstream(tuple(primary.shape), k).astype(np.float64))
+        .to(primary.dtype)
+        .to(device)
+        for k, primary in enumerate(primaries)
+    ]
     inputs = [tensors[argument] for _, argument in spec.grads]
-    grads = torch.autograd.grad(primary, inputs, grad_outputs=grad_output) if inputs else ()
+    grads = torch.autograd.grad(primaries, inputs, grad_outputs=weights) if inputs else ()
     found = dict(outputs)
     found.update({quantity: g for (quantity, _), g in zip(spec.grads, grads, strict=True)})
     return {name: value.detach().to("cpu", torch.float64).numpy() for name, value in found.items()}

@@ -7,7 +7,9 @@ never from hand-written backwards. TF32 is off so CUDA float32 is true float32.
 
 import torch
 
-from oracle.layers import ORACLES
+from oracle import conv_layers, layers, rnn_layers
+
+ORACLES = {**layers.ORACLES, **conv_layers.ORACLES, **rnn_layers.ORACLES}
 
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False

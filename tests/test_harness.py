@@ -81,8 +81,12 @@ def test_the_peer_runs_through_the_same_device_generic_path(device):
     spec = REGISTRY["layernorm"]
     case = Case({"N": 3, "D": 5}, {"eps": 1e-5, "scale": 1.0, "shift": 0.0}, "float32", 4)
     args = spec.inputs(case)
-    truth = reference.solve(spec, args, "float64", "cpu", lambda shape: np.ones(shape, "float32"))
-    peer = reference.solve(spec, args, "float32", device, lambda shape: np.ones(shape, "float32"))
+    truth = reference.solve(
+        spec, args, "float64", "cpu", lambda shape, k: np.ones(shape, "float32")
+    )
+    peer = reference.solve(
+        spec, args, "float32", device, lambda shape, k: np.ones(shape, "float32")
+    )
     assert truth.keys() == peer.keys() == {"out", "dx", "dgamma", "dbeta"}
     for quantity in truth:
         assert peer[quantity].dtype == np.float64  # returned upcast, computed in float32

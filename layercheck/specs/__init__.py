@@ -9,7 +9,7 @@ from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
@@ -35,14 +35,17 @@ class Spec:
 
     - ``returns``: the forward's return values before the cache (``("out",)``); a loss
       returns ``("loss", "dx")`` and has no backward.
+    - ``upstreams``: the returns whose upstream gradients the backward takes, in its order
+      (``("next_h", "next_c")`` for an LSTM step; default the first return).
     - ``grads``: (quantity, argument) pairs, in the backward's return order; the truth is
-      autograd of ``returns[0]`` with respect to the argument.
+      autograd of the upstream returns (of the loss, for a loss) with respect to the argument.
     - ``written``: (parameter dict, key) pairs the forward writes back (running statistics).
     - ``case``: dtype -> strategy of Case; ``inputs``: Case -> the forward's arguments,
       floats already in the case's dtype.
-    - ``reduction``: sizes -> length of the longest reduction (scales the tolerance floor).
-    - ``properties``: replaces the oracle comparison for layers checked by properties
-      (dropout), as (candidate, args, case, profile) -> observations.
+    - ``reduction``: Case -> length of the longest reduction (scales the tolerance floor).
+    - ``properties``: (candidate, args, case, profile) -> observations of the quantities in
+      ``property_quantities``: checks no oracle can make (max-pool ties), or, with
+      ``oracle=False``, all of a layer's checks (dropout, whose RNG stream is not torch's).
     """
 
     forward: str
@@ -52,20 +55,30 @@ class Spec:
     grads: tuple[tuple[str, str], ...]
     case: Callable[[str], st.SearchStrategy[Case]]
     inputs: Callable[[Case], dict[str, Any]]
-    reduction: Callable[[Mapping[str, int]], int] = lambda sizes: 1
+    reduction: Callable[[Case], int] = lambda case: 1
+    upstreams: tuple[str, ...] | None = None
     written: tuple[tuple[str, str], ...] = ()
     checks_backward: Callable[[Case], bool] = _always
     properties: Callable[..., list] | None = None
-    property_quantities: Mapping[str, tuple[str, ...]] | None = None
+    property_quantities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    oracle: bool = True
     profiles: frozenset[str] = ALL_PROFILES
 
     @property
     def name(self) -> str:
-        return self.forward.removesuffix("_forward")
+        """The layer: the forward's name without ``_forward`` (and ``_naive``)."""
+        return self.forward.removesuffix("_naive").removesuffix("_forward")
 
     @property
     def functions(self) -> tuple[str, ...]:
         return (self.forward, *self.backward)
+
+    @property
+    def differentiated(self) -> tuple[str, ...]:
+        """The outputs autograd differentiates: the upstream returns, or a loss's value."""
+        if self.upstreams is not None:
+            return self.upstreams
+        return self.returns[:1]
 
     @property
     def forward_quantities(self) -> tuple[str, ...]:
@@ -81,19 +94,22 @@ class Spec:
 
     def quantities(self) -> dict[str, tuple[str, ...]]:
         """Every checked quantity, per function, properties included."""
-        if self.property_quantities is not None:
+        if not self.oracle:
             return dict(self.property_quantities)
         common = ("arguments_unchanged", "dtype_preserved")
         found = {self.forward: (*self.forward_quantities, *common)}
         for backward in self.backward:
             found[backward] = (*(quantity for quantity, _ in self.grads), *common)
+        for function, quantities in self.property_quantities.items():
+            found[function] = (*found[function], *quantities)
         return found
 
 
 def _load() -> dict[str, Spec]:
-    from layercheck.specs import fully_connected
+    from layercheck.specs import convolutional, fully_connected, recurrent
 
-    return {spec.name: spec for spec in fully_connected.SPECS}
+    sections = (fully_connected, convolutional, recurrent)
+    return {spec.name: spec for section in sections for spec in section.SPECS}
 
 
 REGISTRY: dict[str, Spec] = _load()

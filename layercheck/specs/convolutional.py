@@ -1,0 +1,271 @@
+"""Specs of the convolutional section of LAYER_API.md: convolution, max pooling, spatial
+batch and group normalisation.
+
+Shapes are drawn through the output size, so every window fits exactly:
+``H = (H' - 1) * stride + HH - 2 * pad`` (the courses' fast layers assert it, and naive code
+may too). Sizes stay small enough for loop-based code.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from layercheck.cases import Case, dims, normal, parameters, seeds, upstream
+from layercheck.observe import Candidate, Unusable, invoke, unpack
+from layercheck.specs import Spec
+from layercheck.specs.fully_connected import BATCHNORM_PARAMETERS, EPSILONS, SCALES, SHIFTS
+from layercheck.tolerance import EPS
+from layercheck.verdicts import FAIL, PASS, Observation
+
+CS231N = frozenset({"cs231n"})
+
+_CONV = parameters(stride=[1, 2], pad=[0, 1, 2])
+
+
+@st.composite
+def _conv_case(draw, dtype: str) -> Case:
+    params = draw(_CONV)
+    stride, pad = params["stride"], params["pad"]
+    kh, kw = draw(dims(1, 4)), draw(dims(1, 4))
+    # The output size, and hence H = (H' - 1) * stride + HH - 2 * pad, at least 1.
+    ho = draw(dims(max(1, math.ceil((1 + 2 * pad - kh) / stride) + 1), 5))
+    wo = draw(dims(max(1, math.ceil((1 + 2 * pad - kw) / stride) + 1), 5))
+    sizes = {
+        "N": draw(dims(1, 3)),
+        "C": draw(dims(1, 3)),
+        "H": (ho - 1) * stride + kh - 2 * pad,
+        "W": (wo - 1) * stride + kw - 2 * pad,
+        "F": draw(dims(1, 4)),
+        "HH": kh,
+        "WW": kw,
+    }
+    return Case(sizes, params, dtype, draw(seeds))
+
+
+def _conv_inputs(case: Case) -> dict[str, Any]:
+    rng, s = case.rng(), case.sizes
+    fan_in = s["C"] * s["HH"] * s["WW"]
+    return {
+        "x": normal(rng, (s["N"], s["C"], s["H"], s["W"]), case.dtype),
+        "w": normal(rng, (s["F"], s["C"], s["HH"], s["WW"]), case.dtype, 1 / math.sqrt(fan_in)),
+        "b": normal(rng, (s["F"],), case.dtype),
+        "conv_param": dict(case.params),
+    }
+
+
+def _conv_reduction(case: Case) -> int:
+    """The longest sum: out over C * HH * WW, dw and db over N * H' * W', dx over F * HH * WW."""
+    s, pad, stride = case.sizes, case.params["pad"], case.params["stride"]
+    ho = (s["H"] + 2 * pad - s["HH"]) // stride + 1
+    wo = (s["W"] + 2 * pad - s["WW"]) // stride + 1
+    return max(s["C"] * s["HH"] * s["WW"], s["N"] * ho * wo, s["F"] * s["HH"] * s["WW"])
+
+
+_POOL = parameters(pool_height=[2, 1, 3], pool_width=[2, 1, 3], stride=[2, 1, 3])
+
+
+@st.composite
+def _pool_case(draw, dtype: str) -> Case:
+    params = draw(_POOL)
+    sizes = {
+        "N": draw(dims(1, 3)),
+        "C": draw(dims(1, 3)),
+        "H": (draw(dims(1, 4)) - 1) * params["stride"] + params["pool_height"],
+        "W": (draw(dims(1, 4)) - 1) * params["stride"] + params["pool_width"],
+    }
+    return Case(sizes, params, dtype, draw(seeds))
+
+
+def _distinct(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray:
+    """Distinct values of both signs and magnitude about 1, exact in every dtype (integers
+    below 2048 times a power of two): no window has two maxima."""
+    count = math.prod(shape)
+    step = 2.0 ** -max(0, math.ceil(math.log2(max(count, 2))) - 2)
+    return ((rng.permutation(count) - count // 2) * step).reshape(shape).astype(dtype)
+
+
+def _pool_inputs(case: Case) -> dict[str, Any]:
+    s = case.sizes
+    x = _distinct(case.rng(), (s["N"], s["C"], s["H"], s["W"]), case.dtype)
+    return {"x": x, "pool_param": dict(case.params)}
+
+
+#: Values of the tie check: few levels, so most windows hold several maxima.
+_TIE_LEVELS = 3
+#: Routed gradients may differ from dout by a few roundings (a split adds them back).
+_TIE_ULPS = 8.0
+
+
+def _pool_ties(
+    candidate: Candidate, args: dict[str, Any], case: Case, profile: str
+) -> list[Observation]:
+    """Tied maxima, windows side by side (stride at least the window): the forward's out is
+    each window's maximum, and the backward sends each window's gradient to its maxima and
+    nowhere else, either to one of them or split among them (summing to dout), or whole to
+    each (a mask of the maxima); the courses leave ties unspecified."""
+    s, p, dtype = case.sizes, case.params, case.dtype
+    ph, pw = p["pool_height"], p["pool_width"]
+    stride = max(p["stride"], ph, pw)
+    ho, wo = (s["H"] - ph) // stride + 1, (s["W"] - pw) // stride + 1
+    rng = case.rng(3)
+    x = (rng.integers(0, _TIE_LEVELS, (s["N"], s["C"], s["H"], s["W"])) - 1).astype(dtype)
+    pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    forward, backward = "max_pool_forward_naive", "max_pool_backward_naive"
+    try:
+        out, cache = unpack(forward, invoke(candidate, forward, x.copy(), dict(pool_param)), 2)
+    except Unusable as failure:
+        return [
+            Observation(forward, "out_ties", failure.verdict, failure.message),
+            Observation(backward, "dx_ties", failure.verdict, f"no cache: {failure.message}"),
+        ]
+    rows = np.arange(ho)[:, None] * stride + np.arange(ph)  # (H', ph) window rows
+    cols = np.arange(wo)[:, None] * stride + np.arange(pw)
+    windows = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # (N, C, H', W', ph, pw)
+    maxima = windows.max(axis=(4, 5))
+    if type(out) is not np.ndarray or out.shape != maxima.shape:
+        seen = [_tie_failure(forward, "out_ties", f"out is not an array of shape {maxima.shape}")]
+    elif not np.array_equal(out, maxima):
+        index = [int(i) for i in np.argwhere(out != maxima)[0]]
+        why = (
+            f"window {index}: out is {out[tuple(index)]:g}, its maximum is {maxima[tuple(index)]:g}"
+        )
+        seen = [_tie_failure(forward, "out_ties", why)]
+    else:
+        seen = [Observation(forward, "out_ties", PASS)]
+
+    dout = upstream(case, maxima.shape)
+    try:
+        (dx,) = unpack(backward, invoke(candidate, backward, dout.copy(), cache), 1)
+    except Unusable as failure:
+        return [*seen, Observation(backward, "dx_ties", failure.verdict, failure.message)]
+    if type(dx) is not np.ndarray or dx.shape != x.shape:
+        return [*seen, _tie_failure(backward, "dx_ties", f"dx is not an array of shape {x.shape}")]
+    routed = dx.astype(np.float64)[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+    is_max = windows == maxima[..., None, None]
+    g = dout.astype(np.float64)[..., None, None]
+    slack = _TIE_ULPS * EPS[dtype] * np.abs(g) * is_max.sum(axis=(4, 5), keepdims=True)
+    off_maxima = np.where(is_max, 0, routed)
+    split = np.abs(routed.sum(axis=(4, 5), keepdims=True) - g) <= slack
+    whole = (np.abs(np.where(is_max, routed - g, 0)) <= slack).all(axis=(4, 5), keepdims=True)
+    covered = np.zeros(x.shape, bool)
+    covered[:, :, rows[:, None, :, None], cols[None, :, None, :]] = True
+    if np.any(dx.astype(np.float64)[~covered] != 0):
+        index = [int(i) for i in np.argwhere((dx != 0) & ~covered)[0]]
+        why = f"dx at {index} is {dx[tuple(index)]:g}, but no window covers it"
+    elif np.any(off_maxima != 0):
+        index = [int(i) for i in np.argwhere(off_maxima != 0)[0][:4]]
+        why = f"window {index} sends gradient to a non-maximum"
+    elif not np.all(split | whole):
+        index = [int(i) for i in np.argwhere(~(split | whole))[0][:4]]
+        why = (
+            f"window {index} routes {routed[tuple(index)].sum():g} to its maxima, "
+            f"expected dout {g[tuple(index)].item():g} in all or at each"
+        )
+    else:
+        return [*seen, Observation(backward, "dx_ties", PASS)]
+    return [*seen, _tie_failure(backward, "dx_ties", why)]
+
+
+def _tie_failure(function: str, quantity: str, why: str) -> Observation:
+    return Observation(function, quantity, FAIL, f"{quantity}: {why} (tied maxima)")
+
+
+_SPATIAL_BATCHNORM = BATCHNORM_PARAMETERS
+
+
+@st.composite
+def _spatial_batchnorm_case(draw, dtype: str) -> Case:
+    sizes = {n: draw(dims(1, hi)) for n, hi in (("N", 4), ("C", 4), ("H", 5), ("W", 5))}
+    return Case(sizes, draw(_SPATIAL_BATCHNORM), dtype, draw(seeds))
+
+
+_GROUPNORM = parameters(eps=EPSILONS, scale=SCALES, shift=SHIFTS)
+
+
+@st.composite
+def _groupnorm_case(draw, dtype: str) -> Case:
+    groups, per_group = draw(dims(1, 4)), draw(dims(1, 3))  # G = C when one channel each
+    sizes = {"N": draw(dims(1, 3)), "C": groups * per_group, "H": draw(dims(1, 4))}
+    sizes["W"] = draw(dims(1, 4))
+    return Case(sizes, {"G": groups, **draw(_GROUPNORM)}, dtype, draw(seeds))
+
+
+def _groupnorm_reduction(s: dict[str, int]) -> int:
+    """Statistics over C/G * H * W (at most C * H * W); dgamma and dbeta over N * H * W."""
+    return s["H"] * s["W"] * max(s["N"], s["C"])
+
+
+def _spatial_norm_inputs(case: Case) -> dict[str, Any]:
+    rng, s, p = case.rng(), case.sizes, case.params
+    shape = (s["N"], s["C"], s["H"], s["W"])
+    channels = (s["C"],) if "G" not in p else (1, s["C"], 1, 1)
+    args = {
+        "x": normal(rng, shape, case.dtype, scale=p["scale"], shift=p["shift"]),
+        "gamma": normal(rng, channels, case.dtype),
+        "beta": normal(rng, channels, case.dtype),
+    }
+    if "G" in p:
+        return {**args, "G": p["G"], "gn_param": {"eps": p["eps"]}}
+    bn_param = {"mode": p["mode"], "eps": p["eps"], "momentum": p["momentum"]}
+    if p["running_stats"]:
+        bn_param["running_mean"] = normal(rng, channels, case.dtype, scale=p["scale"])
+        bn_param["running_var"] = (rng.uniform(0.5, 2.0, channels) * p["scale"] ** 2).astype(
+            case.dtype
+        )
+    return {**args, "bn_param": bn_param}
+
+
+SPECS = (
+    Spec(
+        forward="conv_forward_naive",
+        backward=("conv_backward_naive",),
+        args=("x", "w", "b", "conv_param"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dw", "w"), ("db", "b")),
+        case=_conv_case,
+        inputs=_conv_inputs,
+        reduction=_conv_reduction,
+    ),
+    Spec(
+        forward="max_pool_forward_naive",
+        backward=("max_pool_backward_naive",),
+        args=("x", "pool_param"),
+        returns=("out",),
+        grads=(("dx", "x"),),
+        case=_pool_case,
+        inputs=_pool_inputs,
+        reduction=lambda case: 9,  # dx accumulates at most 3 x 3 overlapping windows
+        properties=_pool_ties,
+        property_quantities={
+            "max_pool_forward_naive": ("out_ties",),
+            "max_pool_backward_naive": ("dx_ties",),
+        },
+    ),
+    Spec(
+        forward="spatial_batchnorm_forward",
+        backward=("spatial_batchnorm_backward",),
+        args=("x", "gamma", "beta", "bn_param"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
+        written=(("bn_param", "running_mean"), ("bn_param", "running_var")),
+        case=_spatial_batchnorm_case,
+        inputs=_spatial_norm_inputs,
+        reduction=lambda case: math.prod(case.sizes[n] for n in "NHW"),
+        checks_backward=lambda case: case.params["mode"] == "train",
+    ),
+    Spec(
+        forward="spatial_groupnorm_forward",
+        backward=("spatial_groupnorm_backward",),
+        args=("x", "gamma", "beta", "G", "gn_param"),
+        returns=("out",),
+        grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
+        case=_groupnorm_case,
+        inputs=_spatial_norm_inputs,
+        reduction=lambda case: _groupnorm_reduction(case.sizes),
+        profiles=CS231N,
+    ),
+)
