@@ -67,6 +67,57 @@ def test_hypothesis_shrinks_a_failure_to_a_small_case():
     assert all(c.verdict == PASS for c in others), [c for c in others if c.verdict != PASS]
 
 
+def _pool_routing(route):
+    """A max-pool pair whose backward hands each window's (window, dout) to `route`, which
+    returns the window's gradient; the windows of the tie check do not overlap."""
+
+    def windows(x, pool_param):
+        ph, pw, stride = (pool_param[k] for k in ("pool_height", "pool_width", "stride"))
+        for i in range((x.shape[2] - ph) // stride + 1):
+            for j in range((x.shape[3] - pw) // stride + 1):
+                yield i, j, np.s_[:, :, i * stride : i * stride + ph, j * stride : j * stride + pw]
+
+    def forward(x, pool_param):
+        out = impl.max_pool_forward_naive(x, pool_param)[0]
+        return out, (x.copy(), pool_param)
+
+    def backward(dout, cache):
+        x, pool_param = cache
+        dx = np.zeros_like(x)
+        for i, j, at in windows(x, pool_param):
+            for n, c in np.ndindex(*x.shape[:2]):
+                dx[at][n, c] += route(x[at][n, c], dout[n, c, i, j])
+        return dx
+
+    return {"max_pool_forward_naive": forward, "max_pool_backward_naive": backward}
+
+
+def _maxima(window):
+    return window == window.max()
+
+
+@pytest.mark.parametrize(
+    "route, verdict",
+    [
+        (lambda w, g: np.where(_maxima(w), g, 0), PASS),  # a mask: each maximum gets dout
+        (lambda w, g: np.where(_maxima(w), g / _maxima(w).sum(), 0), PASS),  # split evenly
+        (lambda w, g: np.zeros(w.shape), FAIL),  # the gradient dropped
+        (lambda w, g: np.full(w.shape, g / w.size), FAIL),  # spread over the whole window
+        (lambda w, g: np.where(_maxima(w), 2 * g, 0), FAIL),  # twice dout to each maximum
+    ],
+    ids=["mask", "split", "dropped", "spread", "doubled"],
+)
+def test_max_pool_ties_accept_any_routing_to_the_maxima_and_nothing_else(route, verdict):
+    candidate = _pool_routing(route)
+    checks = runner.run(REGISTRY["max_pool"], candidate, "float32", "cpu", examples=30, seed=0)
+    found = {(c.function, c.quantity): c for c in checks}
+    ties = found["max_pool_backward_naive", "dx_ties"]
+    assert ties.verdict == verdict, ties.message
+    assert found["max_pool_forward_naive", "out_ties"].verdict == PASS
+    if verdict == FAIL:
+        assert ties.message.startswith("dx_ties: window") and "(tied maxima)" in ties.message
+
+
 @pytest.mark.skipif(reference.cuda_available(), reason="CUDA is available here")
 def test_cuda_checks_say_cuda_is_not_available():
     checks = runner.run(REGISTRY["affine"], IMPL, "float32", "cuda", examples=5, seed=0)
