@@ -20,6 +20,12 @@ def _sigmoid(a):
     return np.where(a >= 0, 1 / (1 + z), z / (1 + z))
 
 
+def _tanh_slope(t):
+    """1 - t**2 for t = tanh(a), as (1 - t)(1 + t): exact subtraction near saturation, where
+    squaring first would lose the small difference to rounding."""
+    return (1 - t) * (1 + t)
+
+
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
     """x (N, D), prev_h (N, H), Wx (D, H), Wh (H, H), b (H,) ->
     next_h (N, H) = tanh(x Wx + prev_h Wh + b)."""
@@ -30,7 +36,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 def rnn_step_backward(dnext_h, cache):
     """dnext_h (N, H) -> dx (N, D), dprev_h (N, H), dWx (D, H), dWh (H, H), db (H,)."""
     x, prev_h, Wx, Wh, next_h = cache
-    da = dnext_h * (1 - np.square(next_h))
+    da = dnext_h * _tanh_slope(next_h)
     return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, _sum(da, 0)
 
 
@@ -54,7 +60,7 @@ def rnn_backward(dh, cache):
     das = [None] * steps
     dprev_h = np.zeros_like(dh[:, 0])
     for t in reversed(range(steps)):
-        das[t] = (dh[:, t] + dprev_h) * (1 - np.square(h[:, t]))
+        das[t] = (dh[:, t] + dprev_h) * _tanh_slope(h[:, t])
         dprev_h = das[t] @ Wh.T
     da = np.stack(das, axis=1)
     prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
@@ -90,13 +96,13 @@ def _lstm_step(x, prev_h, prev_c, Wx, Wh, b):
 def _lstm_gates_backward(dnext_h, dnext_c, gates):
     """Gradients of one LSTM step's cell -> da (N, 4H) for the gate pre-activations, dprev_c."""
     i, f, o, g, tanh_c, prev_c = gates
-    dc = dnext_c + dnext_h * o * (1 - np.square(tanh_c))
+    dc = dnext_c + dnext_h * o * _tanh_slope(tanh_c)
     da = np.concatenate(
         [
             dc * g * i * (1 - i),
             dc * prev_c * f * (1 - f),
             dnext_h * tanh_c * o * (1 - o),
-            dc * i * (1 - np.square(g)),
+            dc * i * _tanh_slope(g),
         ],
         axis=1,
     )
