@@ -127,8 +127,9 @@ def _sensitivity(
     known: dict[str, float],
     quantity: str,
 ) -> float:
-    """How far the float64 truth of `quantity` moves when the inputs (dout included) are
-    perturbed by one rounding of the case's dtype; computed once per case, on first use."""
+    """How far the float64 truth of `quantity` moves when the inputs (dout included) and
+    the intermediates the backward reuses are perturbed by one rounding of the case's dtype;
+    computed once per case, on first use."""
     if not known:
         u, rng = EPS[case.dtype], case.rng(2)
         for _ in range(SENSITIVITY_DRAWS):
@@ -138,6 +139,7 @@ def _sensitivity(
                 "float64",
                 "cpu",
                 lambda shape, k: perturbed(upstream(case, shape, k), u, rng),
+                rounding=(u, rng),
             )
             for name, value in moved.items():
                 known[name] = max(known.get(name, 0.0), normwise_error(value, truth[name])[0])

@@ -7,6 +7,7 @@ intra-op thread pool on busy cores costs a hundred times the work it shares.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -40,16 +41,19 @@ def solve(
     dtype: str,
     device: str,
     upstream: Callable[[tuple[int, ...], int], np.ndarray],
+    rounding: tuple[float, np.random.Generator] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every quantity the oracle defines for `args`, computed in `dtype` on `device`.
 
     Float arrays are cast to `dtype`; integer arrays stay int64. Forward outputs come from the
     oracle; gradient quantities from autograd of ``spec.differentiated``, output k weighted by
     the upstream gradient ``upstream(shape, k)`` (a loss's scalar by 1). Results are float64
-    numpy.
+    numpy. With ``rounding=(u, rng)``, every float tensor autograd saves for the backward
+    (the analogue of a course's cache) is multiplied by ``1 +- u``, random signs from `rng`.
     """
     tensors = to_tensors(spec, args, dtype, device)
-    outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
+    with _perturbing_saved_tensors(rounding):
+        outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
     primaries = [outputs[name] for name in spec.differentiated]
     weights = [
         None
@@ -64,6 +68,20 @@ def solve(
     found = dict(outputs)
     found.update({quantity: g for (quantity, _), g in zip(spec.grads, grads, strict=True)})
     return {name: value.detach().to("cpu", torch.float64).numpy() for name, value in found.items()}
+
+
+def _perturbing_saved_tensors(rounding: tuple[float, np.random.Generator] | None):
+    if rounding is None:
+        return contextlib.nullcontext()
+    u, rng = rounding
+
+    def pack(saved: torch.Tensor) -> torch.Tensor:
+        if not saved.is_floating_point():
+            return saved
+        signs = rng.choice(np.array([-1.0, 1.0]), size=tuple(saved.shape))
+        return saved.detach() * (1 + u * torch.from_numpy(signs).to(saved))
+
+    return torch.autograd.graph.saved_tensors_hooks(pack, lambda saved: saved)
 
 
 def to_tensors(spec: Spec, args: dict[str, Any], dtype: str, device: str) -> dict[str, Any]:
