@@ -102,6 +102,41 @@ def test_course_layouts_load_with_their_sibling_imports(tmp_path, subject, extra
     assert set(verdicts(report).values()) == {"pass"}
 
 
+def test_ucla_conv_layers_pass_and_layers_the_course_never_had_are_skipped(tmp_path):
+    checked = (
+        "conv_forward_naive,conv_backward_naive,max_pool_forward_naive,max_pool_backward_naive"
+    )
+    never_had = "rnn_forward,rnn_backward,spatial_groupnorm_forward,spatial_groupnorm_backward"
+    process, report = layercheck(
+        tmp_path,
+        str(SUBMISSIONS / "ucla_student"),
+        *QUICK,
+        "--profile",
+        "ucla-c147",
+        "--functions",
+        f"{checked},{never_had}",
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    for check in report["checks"]:
+        if check["function"] in never_had.split(","):
+            assert check["message"] == "skipped: not in profile", check
+        else:
+            assert check["verdict"] == "pass", check
+    quantities = {c["quantity"] for c in report["checks"] if c["function"] in checked}
+    assert {"out", "dx", "dw", "db", "out_ties", "dx_ties"} <= quantities
+
+
+def test_cs231n_rnn_layers_load_beside_layers_py(tmp_path):
+    functions = "rnn_step_forward,rnn_step_backward,rnn_forward,rnn_backward"
+    functions += ",word_embedding_forward,word_embedding_backward"
+    process, report = layercheck(
+        tmp_path, str(SUBMISSIONS / "cs231n_student"), *QUICK, "--functions", functions
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert {c["function"] for c in report["checks"]} == set(functions.split(","))
+    assert set(verdicts(report).values()) == {"pass"}
+
+
 def test_starter_stubs_are_not_implemented_and_the_run_goes_on(tmp_path):
     functions = "affine_forward,affine_backward,relu_forward,svm_loss,softmax_loss"
     process, report = layercheck(
