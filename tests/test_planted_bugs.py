@@ -14,6 +14,7 @@ import pytest
 from layercheck import runner, target
 from layercheck.cases import DTYPES
 from layercheck.specs import spec_of
+from layercheck.specs.fully_connected import SPECS as fully_connected_specs
 from layercheck.verdicts import FAIL, PASS
 
 BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
@@ -27,8 +28,14 @@ def breaks_of(bug: Path) -> dict[tuple[str, str], tuple[str, ...]]:
     return module.BREAKS
 
 
-def test_there_are_at_least_fifteen_planted_bugs():
-    assert len(BUGS) >= 15, [bug.stem for bug in BUGS]
+def test_there_are_at_least_fifteen_fully_connected_and_twenty_other_planted_bugs():
+    fully_connected = {spec.name for spec in fully_connected_specs}
+    touches = {
+        bug.stem: {spec_of(function).name in fully_connected for function, _ in breaks_of(bug)}
+        for bug in BUGS
+    }
+    assert sum(sections == {True} for sections in touches.values()) >= 15, touches
+    assert sum(sections == {False} for sections in touches.values()) >= 20, touches
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.stem)
