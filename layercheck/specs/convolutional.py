@@ -94,7 +94,9 @@ def _pool_inputs(case: Case) -> dict[str, Any]:
     return {"x": x, "pool_param": dict(case.params)}
 
 
-#: Values of the tie check: few levels, so most windows hold several maxima.
+#: Values of the tie check: few levels (-1, 0, 1), so most windows hold several maxima; the
+#: first channel is shifted below zero, so some windows have only negative values (a running
+#: maximum started at 0 shows there).
 _TIE_LEVELS = 3
 #: Routed gradients may differ from dout by a few roundings (a split adds them back).
 _TIE_ULPS = 8.0
@@ -113,6 +115,7 @@ def _pool_ties(
     ho, wo = (s["H"] - ph) // stride + 1, (s["W"] - pw) // stride + 1
     rng = case.rng(3)
     x = (rng.integers(0, _TIE_LEVELS, (s["N"], s["C"], s["H"], s["W"])) - 1).astype(dtype)
+    x[:, 0] -= _TIE_LEVELS
     pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     forward, backward = "max_pool_forward_naive", "max_pool_backward_naive"
     try:
