@@ -27,6 +27,11 @@ class Unusable(Exception):
         self.verdict, self.message = verdict, message
 
 
+class Raised(Exception):
+    """An exception raised elsewhere (in a sandboxed child); its one argument is its last
+    line, as `last_line` would have written it there."""
+
+
 class NotWritten(str):
     """Stands for a parameter-dict entry that the forward should have written back."""
 
@@ -137,6 +142,8 @@ def shapes_of(args: Mapping[str, Any]) -> dict[str, Any]:
 
 def last_line(exc: BaseException) -> str:
     """The exception's last line, with the file and line where it was raised."""
+    if isinstance(exc, Raised):
+        return str(exc)
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
     frames = traceback.extract_tb(exc.__traceback__)
     if frames:
@@ -145,6 +152,8 @@ def last_line(exc: BaseException) -> str:
 
 
 def describe(value: Any) -> str:
+    if hasattr(value, "describe"):  # an opaque value held in a sandboxed child
+        return value.describe()
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
     if isinstance(value, tuple | list):

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from layercheck.observe import last_line
-from layercheck.specs import all_functions
 
 DEFAULT = "impl"
 _counter = itertools.count()
@@ -32,20 +31,26 @@ class TargetError(Exception):
     """The target cannot be loaded; the message is one line for the user."""
 
 
-def load(target: str | None = None) -> dict[str, Callable]:
-    """The API functions that `target` defines, by name (missing ones are absent)."""
+def load(target: str | None = None, names: list[str] | None = None) -> dict[str, Callable]:
+    """The API functions (or the functions in `names`) that `target` defines, by name
+    (missing ones are absent). Given `names`, nothing beyond numpy is imported: the
+    sandboxed child loads submissions this way."""
+    if names is None:
+        from layercheck.specs import all_functions
+
+        names = all_functions()
     target = target or DEFAULT
     path = Path(target)
     if path.suffix == ".py":
         if not path.is_file():
             raise TargetError(f"{target}: no such file")
-        return _load_files(path.resolve().parent, [path.resolve()])
+        return _load_files(path.resolve().parent, [path.resolve()], names)
     if path.is_dir():
         folder = path.resolve()
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
         if not files:
             raise TargetError(f"{target}: no .py files in this folder")
-        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)))
+        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names)
     if not _MODULE_NAME.match(target) or "/" in target:
         raise TargetError(f"{target}: no such file, folder or module")
     try:
@@ -56,10 +61,10 @@ def load(target: str | None = None) -> dict[str, Callable]:
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
     except Exception as exc:
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
-    return _functions([module])
+    return _functions([module], names)
 
 
-def _load_files(folder: Path, files: list[Path]) -> dict[str, Callable]:
+def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, Callable]:
     for file in files:
         try:
             ast.parse(file.read_bytes(), filename=str(file))
@@ -82,15 +87,15 @@ def _load_files(folder: Path, files: list[Path]) -> dict[str, Callable]:
             modules.append(importlib.import_module(name))
         except Exception as exc:
             raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
-    return _functions(modules)
+    return _functions(modules, names)
 
 
-def _functions(modules: list[types.ModuleType]) -> dict[str, Callable]:
+def _functions(modules: list[types.ModuleType], names: list[str]) -> dict[str, Callable]:
     """First definition of each API function; a module's own beats a re-export."""
     found: dict[str, Callable] = {}
     for own in (True, False):
         for module in modules:
-            for name in all_functions():
+            for name in names:
                 value = getattr(module, name, None)
                 defined_here = getattr(value, "__module__", None) == module.__name__
                 if callable(value) and name not in found and defined_here == own:

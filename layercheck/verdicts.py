@@ -8,9 +8,10 @@ the peer's own error, and for any verdict but pass the smallest failing case.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from layercheck.cases import Case
+if TYPE_CHECKING:
+    from layercheck.cases import Case
 
 PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED = "pass", "fail", "error", "not_implemented", "skipped"
 VERDICTS = (PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED)
