@@ -94,32 +94,22 @@ def xdist_seconds(workers: int, examples: int) -> float:
 
 
 def overhead(examples: int) -> dict:
-    """Runner time against a plain loop over the cases the runner drew, per spec and dtype."""
+    """Runner time against a plain loop over the cases the runner meets, per spec and dtype."""
     from layercheck import reference, runner, target
     from layercheck.cases import DTYPES, upstream
     from layercheck.specs import REGISTRY
 
     candidate = target.load()
-    drawn: list = []
-    real_evaluate = runner.evaluate
-
-    def recording(spec, cand, case, device, profile):
-        drawn.append(case)
-        return real_evaluate(spec, cand, case, device, profile)
-
     for spec in REGISTRY.values():  # warm up: first calls compile strategies, load kernels
         for dtype in DTYPES:
             runner.run(spec, candidate, dtype, "cpu", examples=8, seed=1)
     rows, harness_total, raw_total, cases_total = [], 0.0, 0.0, 0
     for spec in REGISTRY.values():
         for dtype in DTYPES:
-            drawn.clear()
-            runner.evaluate = recording
+            cases = runner.draw(spec, dtype, examples=examples, seed=0)  # what run meets
             started = time.perf_counter()
             runner.run(spec, candidate, dtype, "cpu", examples=examples, seed=0)
             harness = time.perf_counter() - started
-            runner.evaluate = real_evaluate
-            cases = list(drawn)
             started = time.perf_counter()
             for case in cases:
                 plain_loop(spec, candidate, case, reference, upstream)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
@@ -48,28 +48,60 @@ class Outcome:
     observations: list[Observation]
 
 
-def evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile: str) -> Outcome:
-    """Run `candidate` on `case` and observe every quantity of the spec's functions.
+@dataclass
+class Answers:
+    """The oracle's answers to one case: the truth (float64 on the CPU), the peer (the case's
+    dtype on the device) and each quantity's sensitivity, filled in on first use."""
+
+    truth: dict[str, np.ndarray]
+    peer: dict[str, np.ndarray]
+    sensitivity: dict[str, float] = field(default_factory=dict)
+
+
+Oracle = Callable[["Spec", dict[str, Any], Case, str], Answers]
+
+
+def answer(spec: Spec, args: dict[str, Any], case: Case, device: str) -> Answers:
+    """Run the oracles on `case` (whose inputs are `args`). Raises InvalidCase when the truth
+    or the peer leaves the dtype's range."""
+    dout = lru_cache(partial(upstream, case))
+    truth = reference.solve(spec, args, "float64", "cpu", dout)
+    peer = reference.solve(spec, args, case.dtype, device, dout)
+    _require_in_range(truth, peer, case.dtype)
+    return Answers(truth, peer)
+
+
+def evaluate(
+    spec: Spec,
+    candidate: Candidate,
+    case: Case,
+    device: str,
+    profile: str,
+    oracle: Oracle = answer,
+) -> Outcome:
+    """Run `candidate` on `case` and observe every quantity of the spec's functions; the
+    oracle's answers come from `oracle` (a cache of them, when grading).
 
     Raises InvalidCase when the case is outside the dtype's range (the caller rejects it).
     The candidate's numpy warnings are silenced: an overflow shows in its figures.
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _evaluate(spec, candidate, case, device, profile)
+        return _evaluate(spec, candidate, case, device, profile, oracle)
 
 
-def _evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile: str) -> Outcome:
+def _evaluate(
+    spec: Spec, candidate: Candidate, case: Case, device: str, profile: str, oracle: Oracle
+) -> Outcome:
     args = spec.inputs(case)
     shapes = shapes_of(args)
     if not spec.oracle:
         return Outcome(shapes, spec.properties(candidate, args, case, profile))
     dout = lru_cache(partial(upstream, case))  # one upstream gradient per output and case
-    truth = reference.solve(spec, args, "float64", "cpu", dout)
-    peer = reference.solve(spec, args, case.dtype, device, dout)
-    _require_in_range(truth, peer, case.dtype)
+    answers = oracle(spec, args, case, device)
+    truth, peer = answers.truth, answers.peer
     reduction = spec.reduction(case)
-    sensitivity = partial(_sensitivity, spec, args, case, truth, {})
+    sensitivity = partial(sensitivity_of, spec, args, case, answers)
 
     def judge(function: str, quantity: str, value: Any) -> Observation:
         return compare(
@@ -119,17 +151,13 @@ def _evaluate(spec: Spec, candidate: Candidate, case: Case, device: str, profile
     return Outcome(shapes, observations)
 
 
-def _sensitivity(
-    spec: Spec,
-    args: dict[str, Any],
-    case: Case,
-    truth: Mapping[str, np.ndarray],
-    known: dict[str, float],
-    quantity: str,
+def sensitivity_of(
+    spec: Spec, args: dict[str, Any], case: Case, answers: Answers, quantity: str
 ) -> float:
     """How far the float64 truth of `quantity` moves when the inputs (dout included) and
     the intermediates the backward reuses are perturbed by one rounding of the case's dtype;
-    computed once per case, on first use."""
+    computed for every quantity at once, on first use, into ``answers.sensitivity``."""
+    known = answers.sensitivity
     if not known:
         u, rng = EPS[case.dtype], case.rng(2)
         for _ in range(SENSITIVITY_DRAWS):
@@ -142,7 +170,8 @@ def _sensitivity(
                 rounding=(u, rng),
             )
             for name, value in moved.items():
-                known[name] = max(known.get(name, 0.0), normwise_error(value, truth[name])[0])
+                error = normwise_error(value, answers.truth[name])[0]
+                known[name] = max(known.get(name, 0.0), error)
     return known[quantity]
 
 

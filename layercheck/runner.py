@@ -11,7 +11,7 @@ keep the smallest failing case of each quantity.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import seed as hypothesis_seed
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from layercheck import reference
 from layercheck.cases import Case
-from layercheck.evaluate import InvalidCase, evaluate
+from layercheck.evaluate import InvalidCase, Oracle, answer, evaluate
 from layercheck.observe import Candidate
 from layercheck.specs import Spec
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
@@ -59,25 +59,110 @@ def run(
     """Every check of `spec` for `candidate` in `dtype` on `device`, over `examples` cases
     (rounded up to whole batches; cases outside the dtype's range are dropped) drawn from
     `seed`: the same seed draws the same cases."""
-    quantities = spec.quantities()
-    blank = [(function, quantity) for function in quantities for quantity in quantities[function]]
-    if profile not in spec.profiles:
-        return [skipped(f, q, dtype, device, "not in profile") for f, q in blank]
-    if device == "cuda" and not reference.cuda_available():
-        return [skipped(f, q, dtype, device, "CUDA not available") for f, q in blank]
-    checks = {(f, q): Check(f, q, dtype, device) for f, q in blank}
-    if not any(function in candidate for function in spec.functions):
-        for check in checks.values():
-            check.verdict, check.message = NOT_IMPLEMENTED, f"{check.function} is not defined"
+    checks, unchecked = _blank_checks(spec, candidate, dtype, device, profile)
+    if unchecked:
         return list(checks.values())
 
+    def explore(cases: list[Case]) -> None:
+        if not _fold(spec, candidate, cases, device, profile, checks, answer, stop=True):
+            reject()
+
+    try:
+        _hypothesis(spec, dtype, examples, seed, explore)()
+    except (Mismatch, BaseExceptionGroup) as found:
+        if not _only_mismatches(found):
+            raise
+    return [check.finish() for check in checks.values()]
+
+
+def draw(spec: Spec, dtype: str, *, examples: int, seed: int) -> list[Case]:
+    """The distinct cases `run` draws from `seed` for a candidate that passes everything:
+    a fixed list that every submission of a batch meets."""
+    drawn: dict[tuple, Case] = {}
+
+    def record(cases: list[Case]) -> None:
+        drawn.update((case.key(), case) for case in cases)
+
+    _hypothesis(spec, dtype, examples, seed, record)()
+    return list(drawn.values())
+
+
+def check_cases(
+    spec: Spec,
+    candidate: Candidate,
+    cases: Iterable[Case],
+    dtype: str,
+    device: str,
+    *,
+    profile: str = "cs231n",
+    oracle: Oracle = answer,
+) -> list[Check]:
+    """Every check of `spec` for `candidate` on exactly `cases` (no exploration, no
+    shrinking: each failing check keeps its smallest failing case among them)."""
+    checks, unchecked = _blank_checks(spec, candidate, dtype, device, profile)
+    if not unchecked:
+        _fold(spec, candidate, list(cases), device, profile, checks, oracle, stop=False)
+    return [check.finish() for check in checks.values()]
+
+
+def _blank_checks(
+    spec: Spec, candidate: Candidate, dtype: str, device: str, profile: str
+) -> tuple[dict[tuple[str, str], Check], bool]:
+    """The spec's checks, and whether they are already decided (skipped, not implemented)."""
+    quantities = spec.quantities()
+    blank = [(function, quantity) for function in quantities for quantity in quantities[function]]
+    checks = {(f, q): Check(f, q, dtype, device) for f, q in blank}
+    if profile not in spec.profiles:
+        checks = {(f, q): skipped(f, q, dtype, device, "not in profile") for f, q in blank}
+    elif device == "cuda" and not reference.cuda_available():
+        checks = {(f, q): skipped(f, q, dtype, device, "CUDA not available") for f, q in blank}
+    elif not any(function in candidate for function in spec.functions):
+        for check in checks.values():
+            check.verdict, check.message = NOT_IMPLEMENTED, f"{check.function} is not defined"
+    else:
+        return checks, False
+    return checks, True
+
+
+def _fold(
+    spec: Spec,
+    candidate: Candidate,
+    cases: list[Case],
+    device: str,
+    profile: str,
+    checks: dict[tuple[str, str], Check],
+    oracle: Oracle,
+    *,
+    stop: bool,
+) -> int:
+    """Evaluate the distinct `cases` into `checks`; with `stop`, raise a Mismatch at the
+    first failing case (hypothesis then shrinks it). Returns how many cases were valid."""
+    valid = 0
+    for case in {case.key(): case for case in cases}.values():  # the simplest batch repeats
+        try:
+            outcome = evaluate(spec, candidate, case, device, profile, oracle)
+        except InvalidCase:
+            continue
+        valid += 1
+        for seen in outcome.observations:
+            checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
+        for seen in outcome.observations if stop else ():  # shrinking is cheaper
+            if seen.verdict in (FAIL, ERROR):
+                raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
+    return valid
+
+
+def _hypothesis(
+    spec: Spec, dtype: str, examples: int, seed: int, body: Callable[[list[Case]], None]
+) -> Callable[[], None]:
+    """`body` as a hypothesis test over batches of `spec`'s cases in `dtype`, about
+    `examples` cases in all, seeded by (`seed`, spec, dtype)."""
     hypothesis_examples = max(-(-examples // BATCH), min(examples, MIN_HYPOTHESIS_EXAMPLES))
     batch = -(-examples // hypothesis_examples)  # equal batches that hold `examples`
     # Built once: hypothesis caches what it learns about a strategy. (unique_by would spare
-    # the duplicates skipped below, but makes shrinking a list several times slower.)
+    # the duplicates skipped in _fold, but makes shrinking a list several times slower.)
     batches = st.lists(spec.case(dtype), min_size=batch, max_size=batch)
-
-    @settings(
+    return settings(
         max_examples=hypothesis_examples,
         deadline=None,
         database=None,
@@ -85,31 +170,11 @@ def run(
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=True,
         print_blob=False,
+    )(
+        hypothesis_seed(zlib.crc32(f"{seed}:{spec.name}:{dtype}".encode()))(
+            given(cases=batches)(body)
+        )
     )
-    @hypothesis_seed(zlib.crc32(f"{seed}:{spec.name}:{dtype}".encode()))
-    @given(cases=batches)
-    def explore(cases: list[Case]) -> None:
-        valid = 0
-        for case in {case.key(): case for case in cases}.values():  # the simplest batch repeats
-            try:
-                outcome = evaluate(spec, candidate, case, device, profile)
-            except InvalidCase:
-                continue
-            valid += 1
-            for seen in outcome.observations:
-                checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
-            for seen in outcome.observations:  # the batch stops here: shrinking is cheaper
-                if seen.verdict in (FAIL, ERROR):
-                    raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
-        if not valid:
-            reject()
-
-    try:
-        explore()
-    except (Mismatch, BaseExceptionGroup) as found:
-        if not _only_mismatches(found):
-            raise
-    return [check.finish() for check in checks.values()]
 
 
 def _only_mismatches(found: BaseException) -> bool:

@@ -10,6 +10,7 @@ import pytest
 import impl
 from layercheck import reference, report, runner, target
 from layercheck.cases import Case
+from layercheck.evaluate import answer
 from layercheck.specs import REGISTRY
 from layercheck.tolerance import EPS, bound, normwise_error
 from layercheck.verdicts import FAIL, PASS, Check, Observation
@@ -191,17 +192,7 @@ def test_report_summarises_margins_and_writes_only_standard_json(tmp_path):
 
 def test_cases_depend_on_the_seed_alone_not_on_the_code_loaded(tmp_path, monkeypatch):
     def drawn():
-        seen = []
-        real = runner.evaluate
-
-        def recording(spec, candidate, case, device, profile):
-            seen.append(case.key())
-            return real(spec, candidate, case, device, profile)
-
-        monkeypatch.setattr(runner, "evaluate", recording)
-        runner.run(REGISTRY["softmax_loss"], IMPL, "float16", "cpu", examples=40, seed=7)
-        monkeypatch.setattr(runner, "evaluate", real)
-        return seen
+        return runner.draw(REGISTRY["softmax_loss"], "float16", examples=40, seed=7)
 
     before = drawn()
     literals = ", ".join(str(n) for n in range(3, 4000, 7))  # what a submission might contain
@@ -209,3 +200,18 @@ def test_cases_depend_on_the_seed_alone_not_on_the_code_loaded(tmp_path, monkeyp
     monkeypatch.syspath_prepend(str(tmp_path))
     __import__("student_constants")
     assert drawn() == before
+
+
+def test_a_passing_run_meets_exactly_the_drawn_cases():
+    spec, seen = REGISTRY["affine"], []
+
+    def recording(spec, args, case, device):
+        seen.append(case)
+        return answer(spec, args, case, device)
+
+    cases = runner.draw(spec, "float32", examples=30, seed=3)
+    checks = runner.check_cases(spec, IMPL, cases, "float32", "cpu", oracle=recording)
+    assert seen == cases and len(cases) >= 25
+    assert [c.to_json() for c in checks] == [
+        c.to_json() for c in runner.run(spec, IMPL, "float32", "cpu", examples=30, seed=3)
+    ]

@@ -1,0 +1,239 @@
+"""What a student reads: Gradescope's ``results.json`` and a ``feedback.md``.
+
+Both are renderings of a `Score`. For every failing check they show what a student needs
+to find the bug: the verdict, the smallest failing input, the first wrong element and how
+far over the tolerance the error is; dtypes that fail the same way are shown together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from layercheck.cases import DTYPES
+from layercheck.rubric import PASSED, ItemScore, Score
+from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
+
+#: How the top-level output of an unloadable submission starts (the gradebook reads it).
+NOT_LOADED = "The submission could not be loaded: "
+
+
+def results_json(
+    score: Score, *, execution_time: float, output: str, load_error: str | None = None
+) -> dict[str, Any]:
+    """Gradescope's results.json: one test per rubric item, its output plain text. With
+    `load_error` the score is 0, every test failed, and `output` starts with NOT_LOADED."""
+    if load_error is not None:
+        output = f"{NOT_LOADED}{_one_line(load_error)}\n{output}".rstrip("\n")
+    tests = [
+        {
+            "name": item.name,
+            "score": 0.0 if load_error is not None else item.points,
+            "max_score": item.max_points,
+            "status": "failed" if load_error is not None else item.status,
+            "output": _not_run(load_error) if load_error is not None else _item_text(item),
+            "visibility": item.visibility,
+        }
+        for item in score.items
+    ]
+    return {
+        "score": 0.0 if load_error is not None else score.total,
+        "max_score": score.max_total,
+        "execution_time": float(execution_time),
+        "output": output,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def markdown(
+    name: str, score: Score, *, load_error: str | None = None, notes: Sequence[str] = ()
+) -> str:
+    """feedback.md for submission `name`: the total, `notes`, then every failing check of
+    every failed item with what to look at. Items whose visibility is "hidden" are counted
+    but not shown, and then the total shown is over the visible items only."""
+    shown = [item for item in score.items if item.visibility != "hidden"]
+    hidden = len(score.items) - len(shown)
+    lines = [f"# Feedback for {name}", ""]
+    most = sum(item.max_points for item in shown)
+    total = 0.0 if load_error is not None else sum(item.points for item in shown)
+    label = "Score" if not hidden else "Score on the visible tests"
+    lines.append(f"**{label}: {_num(total)} / {_num(most)}**")
+    if hidden:
+        lines.append(f"({hidden} hidden test{'s' * (hidden != 1)} not shown.)")
+    lines.append("")
+    lines += [f"- {note}" for note in notes]
+    if notes:
+        lines.append("")
+    if load_error is not None:
+        lines += [f"{NOT_LOADED}{_one_line(load_error)}", "", _LOAD_ADVICE, ""]
+        return "\n".join(lines)
+    failed = [item for item in shown if item.status != PASSED]
+    passed = [item.name for item in shown if item.status == PASSED]
+    for item in failed:
+        lines.append(f"## {item.name}: {_num(item.points)} / {_num(item.max_points)}")
+        lines.append("")
+        lines += _item_lines(item, bullet="- ", sub="  - ")
+        lines.append("")
+    if passed:
+        lines += ["## Passed", "", ", ".join(passed), ""]
+    return "\n".join(lines)
+
+
+_LOAD_ADVICE = (
+    "No test could run. Check that your files import on their own (no syntax errors, no "
+    "imports of packages other than numpy) and that the functions are where the starter "
+    "code puts them."
+)
+
+
+def _not_run(load_error: str) -> str:
+    return f"Not run: {NOT_LOADED[0].lower()}{NOT_LOADED[1:]}{_one_line(load_error)}"
+
+
+def _item_text(item: ItemScore) -> str:
+    """An item's feedback as plain text."""
+    if item.status == PASSED:
+        return f"All {len(item.checks)} checks passed."
+    return "\n".join(_item_lines(item, bullet="", sub="    "))
+
+
+def _item_lines(item: ItemScore, *, bullet: str, sub: str) -> list[str]:
+    """One entry per way the item's checks fail, with its detail lines below it."""
+    if not item.checks:
+        return [f"{bullet}No checks were run for {item.function}."]
+    lines = []
+    for group in _groups(c for c in item.checks if c.verdict not in (PASS, SKIPPED)):
+        lines.append(f"{bullet}{_headline(group)}")
+        lines += [f"{sub}{detail}" for detail in _details(group)]
+    return lines
+
+
+def _groups(failing: Iterable[Check]) -> list[list[Check]]:
+    """Failing checks grouped by (quantity, verdict, and for an error or missing function
+    its message): dtypes that fail the same way."""
+    groups: dict[tuple, list[Check]] = {}
+    for check in failing:
+        same = check.message if check.verdict in (ERROR, NOT_IMPLEMENTED) else ""
+        groups.setdefault((check.quantity, check.verdict, same), []).append(check)
+    return [sorted(group, key=_order) for group in groups.values()]
+
+
+def _headline(group: list[Check]) -> str:
+    """Verdict, where, and the message of the smallest failing case; a measured failure's
+    message is left to the detail lines, which say the same more plainly."""
+    smallest = min(group, key=_case_size)
+    where = ", ".join(dict.fromkeys(_where(check, group) for check in group))
+    measured = smallest.verdict == FAIL and "index" in (smallest.case or {})
+    message = f": {smallest.message}" if smallest.message and not measured else ""
+    return (
+        f"{smallest.function} {smallest.quantity}: {smallest.verdict.upper()} in {where}{message}"
+    )
+
+
+def _where(check: Check, group: list[Check]) -> str:
+    if all(other.device == "cpu" for other in group):
+        return check.dtype
+    return f"{check.dtype} ({check.device})"
+
+
+def _details(group: list[Check]) -> list[str]:
+    first = group[0]
+    lines = []
+    if first.verdict == NOT_IMPLEMENTED:
+        lines.append(_missing(first))
+    elif first.verdict == ERROR:
+        last = (first.message or "").strip().splitlines()[-1:] or ["(no message)"]
+        lines.append(f"Your code raised an exception on this input. Last line: {last[0]}")
+    smallest = min(group, key=_case_size)
+    if smallest.case:
+        lines.append(f"Smallest failing input: {_case(smallest.case)}")
+        wrong = _first_wrong(smallest)
+        if wrong:
+            lines.append(wrong)
+    if first.verdict == FAIL:
+        parts = [
+            f"{_times(check.ratio)} in {_where(check, group)}"
+            for check in group
+            if check.ratio is not None
+        ]
+        if parts:
+            lines.append(f"Error is {'; '.join(parts)}.")
+    return lines
+
+
+def _missing(check: Check) -> str:
+    message = check.message or ""
+    if "not defined" in message:
+        return f"{check.function} is missing from your submission (or misspelled)."
+    if "None" in message:
+        return (
+            f"{check.function} returns None: probably still the starter code's stub. "
+            "Fill it in and return the values the docstring asks for."
+        )
+    return f"{check.function} gave no value for {check.quantity}."
+
+
+def _case(case: dict[str, Any]) -> str:
+    parts = []
+    if case.get("sizes"):
+        parts.append("sizes " + ", ".join(f"{k}={v}" for k, v in case["sizes"].items()))
+    if case.get("params"):
+        parts.append(
+            "parameters " + ", ".join(f"{k}={_value(v)}" for k, v in case["params"].items())
+        )
+    if case.get("dtype"):
+        parts.append(f"dtype {case['dtype']}")
+    if case.get("seed") is not None:
+        parts.append(f"seed {case['seed']}")
+    if case.get("shapes"):
+        shapes = ", ".join(f"{k} {tuple(v)}" for k, v in case["shapes"].items())
+        parts.append(f"input shapes {shapes}")
+    return "; ".join(parts)
+
+
+def _first_wrong(check: Check) -> str:
+    case = check.case or {}
+    if "index" not in case:
+        return ""
+    index = ", ".join(str(i) for i in case["index"])
+    at = f"{check.quantity}[{index}]" if index else check.quantity
+    return (
+        f"First wrong element: {at}: expected {_num(case.get('expected'), 6)}, "
+        f"got {_num(case.get('got'), 6)}"
+    )
+
+
+def _times(ratio: Any) -> str:
+    """``37x the tolerance``; a ratio from JSON may be the string "inf"."""
+    ratio = float(ratio)
+    if math.isinf(ratio):
+        return "beyond any tolerance (non-finite or unusable output)"
+    return f"{ratio:.3g}x the tolerance"
+
+
+def _order(check: Check) -> tuple[int, str]:
+    return (DTYPES.index(check.dtype) if check.dtype in DTYPES else len(DTYPES), check.device)
+
+
+def _case_size(check: Check) -> tuple[float, tuple[int, str]]:
+    if not check.case:
+        return (math.inf, _order(check))
+    return (math.prod(check.case.get("sizes", {}).values()), _order(check))
+
+
+def _value(value: Any) -> str:
+    return _num(value) if isinstance(value, float) else str(value)
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    """A number with a few significant digits; other values as they are."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:.{digits}g}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,162 @@
+"""The batch view: a gradebook CSV, a summary and a score histogram.
+
+Built only from the per-submission ``<root>/<name>/results.json`` files on disk, so it can be
+rebuilt after a crash and merged from shards that ran on separate machines. Every file is
+written atomically (a temporary file in the same folder, then `os.replace`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import statistics
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from layercheck.feedback import NOT_LOADED
+
+CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME = "gradebook.csv", "summary.md", "score_histogram.png"
+
+
+@dataclass
+class Entry:
+    """One submission's results.json, as the gradebook needs it."""
+
+    name: str
+    tests: dict[str, tuple[float, float, str]]  # item name -> (score, max_score, status)
+    total: float
+    max_score: float
+    status: str
+
+
+def write(out: Path, roots: list[Path] | None = None) -> None:
+    """Write `out`/gradebook.csv, summary.md and score_histogram.png from every
+    ``<root>/<name>/results.json`` under `roots` (default ``[out]``). Raise ValueError when
+    two roots hold the same submission name or a results.json cannot be read."""
+    out = Path(out)
+    entries = read(roots if roots is not None else [out])
+    columns = list(dict.fromkeys(test for entry in entries for test in entry.tests))
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / CSV_NAME, _csv(entries, columns).encode())
+    _atomic_write(out / HISTOGRAM_NAME, _histogram(entries))
+    _atomic_write(out / SUMMARY_NAME, _summary(entries, columns).encode())
+
+
+def read(roots: list[Path]) -> list[Entry]:
+    """Every submission's results under `roots`, sorted by name."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        for path in sorted(Path(root).glob("*/results.json")):
+            name = path.parent.name
+            if name in found:
+                raise ValueError(
+                    f"submission {name!r} is in two roots: {found[name].parent} and {path.parent}"
+                )
+            found[name] = path
+    return [_entry(name, found[name]) for name in sorted(found)]
+
+
+def _entry(name: str, path: Path) -> Entry:
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        tests = {
+            test["name"]: (float(test["score"]), float(test["max_score"]), test["status"])
+            for test in results["tests"]
+        }
+        total, max_score = float(results["score"]), float(results["max_score"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: unreadable results: {type(exc).__name__}: {exc}") from None
+    return Entry(name, tests, total, max_score, _status(results.get("output", "")))
+
+
+def _status(output: str) -> str:
+    """ "graded", or "not loaded: <reason>" from the output's NOT_LOADED line."""
+    for line in output.splitlines():
+        if line.startswith(NOT_LOADED):
+            return f"not loaded: {line.removeprefix(NOT_LOADED)}"
+    return "graded"
+
+
+def _csv(entries: list[Entry], columns: list[str]) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["submission", *columns, "total", "max_score", "status"])
+    for entry in entries:
+        earned = [_num(entry.tests[c][0]) if c in entry.tests else "" for c in columns]
+        writer.writerow(
+            [entry.name, *earned, _num(entry.total), _num(entry.max_score), entry.status]
+        )
+    return text.getvalue()
+
+
+def _summary(entries: list[Entry], columns: list[str]) -> str:
+    lines = ["# Gradebook summary", ""]
+    loaded = sum(entry.status == "graded" for entry in entries)
+    lines.append(
+        f"Submissions: {len(entries)} ({loaded} graded, {len(entries) - loaded} not loaded)"
+    )
+    if entries:
+        totals = [entry.total for entry in entries]
+        most = ", ".join(_num(m) for m in sorted({entry.max_score for entry in entries}))
+        lines.append(
+            f"Total (out of {most}): mean {_num(statistics.fmean(totals))}, "
+            f"median {_num(statistics.median(totals))}, "
+            f"min {_num(min(totals))}, max {_num(max(totals))}"
+        )
+    lines += ["", "## Pass rate per test", ""]
+    lines += ["| test | points | submissions | passed | pass rate | mean points |"]
+    lines += ["|---|---|---|---|---|---|"]
+    for column in columns:
+        rows = [entry.tests[column] for entry in entries if column in entry.tests]
+        passed = sum(status == "passed" for _, _, status in rows)
+        most = ", ".join(_num(m) for m in sorted({m for _, m, _ in rows}))
+        mean = statistics.fmean(score for score, _, _ in rows)
+        lines.append(
+            f"| {_cell(column)} | {most} | {len(rows)} | {passed} | "
+            f"{passed / len(rows):.0%} | {_num(mean)} |"
+        )
+    lines += ["", "## Score histogram", "", f"![Histogram of total scores]({HISTOGRAM_NAME})", ""]
+    return "\n".join(lines)
+
+
+def _histogram(entries: list[Entry]) -> bytes:
+    """A PNG of the total scores, on a 0..max axis (Agg, no pyplot state)."""
+    figure = Figure(figsize=(6, 3.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    top = max((entry.max_score for entry in entries), default=1.0) or 1.0
+    axes.hist([entry.total for entry in entries], bins=min(20, max(1, round(top))), range=(0, top))
+    axes.set_xlabel("total score")
+    axes.set_ylabel("submissions")
+    axes.set_title(f"Total scores ({len(entries)} submissions)")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, never half."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp's 0o600 would hide the gradebook from staff
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _num(value: float) -> str:
+    return f"{value:.6g}"

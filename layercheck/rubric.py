@@ -1,0 +1,286 @@
+"""The grading rubric: which checks earn how many points, and who sees them.
+
+A rubric is a TOML file::
+
+    profile = "cs231n"                 # optional; must match the grading profile
+    dtypes = ["float64", "float32"]    # optional; the dtypes that count (default all)
+    partial_credit = "all"             # "all" or "fraction" (default "all")
+    visibility = "visible"             # default visibility of items (Gradescope's values)
+
+    [[items]]
+    function = "affine_backward"
+    quantity = "dx"                    # optional; omitted = every quantity of the function
+    points = 2
+    visibility = "hidden"              # optional
+    name = "affine backward: dx"       # optional
+
+Every mistake in a rubric is a `RubricError` whose message is one line naming the file, the
+item and the problem, with a suggestion for typos. The rubric names functions and quantities
+of the spec registry only; scoring reads `Check` records and never runs anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from layercheck.cases import DTYPES
+from layercheck.specs import PROFILES, REGISTRY
+from layercheck.verdicts import PASS, SKIPPED, Check
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+POLICIES = ("all", "fraction")
+PASSED, FAILED = "passed", "failed"
+
+_TOP_KEYS = ("profile", "dtypes", "partial_credit", "visibility", "items")
+_ITEM_KEYS = ("function", "quantity", "points", "visibility", "name")
+
+
+class RubricError(Exception):
+    """A rubric that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """Points for the checks of `function` (of its `quantity` only, when not None)."""
+
+    function: str
+    quantity: str | None
+    points: float
+    visibility: str
+    name: str
+
+
+@dataclass
+class ItemScore:
+    """What one item earned, and the checks that decided it."""
+
+    name: str
+    function: str
+    quantity: str | None
+    points: float
+    max_points: float
+    status: str
+    visibility: str
+    checks: list[Check]
+
+
+@dataclass
+class Score:
+    """A submission's score under a rubric: one `ItemScore` per item, in rubric order."""
+
+    total: float
+    max_total: float
+    items: list[ItemScore]
+
+
+@dataclass
+class Rubric:
+    items: list[Item]
+    dtypes: tuple[str, ...]
+    partial_credit: str
+    profile: str
+
+    def digest(self) -> str:
+        """A stable hash of the rubric's content: equal digests grade alike."""
+        content = {
+            "profile": self.profile,
+            "dtypes": list(self.dtypes),
+            "partial_credit": self.partial_credit,
+            "items": [asdict(item) for item in self.items],
+        }
+        text = json.dumps(content, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def functions(self) -> list[str]:
+        """The functions the items need, each once, in rubric order."""
+        return list(dict.fromkeys(item.function for item in self.items))
+
+    def score(self, checks: list[Check]) -> Score:
+        """Score `checks`: an item's checks are those of its function (and quantity) in a
+        counted dtype, on any device; pass and skipped count as passed. An item with no
+        checks earns nothing. Under "all" an item earns its points only when every check
+        passed; under "fraction" it earns points times the share that passed."""
+        scored = [self._score_item(item, checks) for item in self.items]
+        total = round(sum(item.points for item in scored), 4)
+        return Score(total, sum(item.points for item in self.items), scored)
+
+    def _score_item(self, item: Item, checks: list[Check]) -> ItemScore:
+        mine = [
+            check
+            for check in checks
+            if check.function == item.function
+            and (item.quantity is None or check.quantity == item.quantity)
+            and check.dtype in self.dtypes
+        ]
+        passed = sum(check.verdict in (PASS, SKIPPED) for check in mine)
+        everything = bool(mine) and passed == len(mine)
+        if self.partial_credit == "fraction" and mine:
+            points = round(item.points * passed / len(mine), 4)
+        else:
+            points = item.points if everything else 0.0
+        status = PASSED if everything else FAILED
+        return ItemScore(
+            item.name,
+            item.function,
+            item.quantity,
+            points,
+            item.points,
+            status,
+            item.visibility,
+            mine,
+        )
+
+
+def default(profile: str) -> Rubric:
+    """One visible 1-point item per (function, quantity) of every spec in `profile`;
+    all dtypes count and an item needs all its checks to pass."""
+    _check_profile(profile, "rubric")
+    items = [
+        Item(function, quantity, 1.0, "visible", f"{function}: {quantity}")
+        for function, quantities in _functions(profile).items()
+        for quantity in quantities
+    ]
+    return Rubric(items, DTYPES, "all", profile)
+
+
+def load(path: str | Path | None, profile: str) -> Rubric:
+    """The rubric in the TOML file at `path` (the default rubric when None) for grading
+    under `profile`; raise RubricError on any mistake in it."""
+    if path is None:
+        return default(profile)
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RubricError(f"{path}: not valid TOML: {exc}") from None
+    return _parse(data, path, profile)
+
+
+def _parse(data: dict[str, Any], path: Path, profile: str) -> Rubric:
+    where = str(path)
+    _check_profile(profile, where)
+    _known_keys(data, _TOP_KEYS, where)
+    if "profile" in data:
+        written_for = _choice(data["profile"], tuple(PROFILES), where, "profile")
+        if written_for != profile:
+            raise RubricError(
+                f"{where}: the rubric is for profile {written_for!r}, "
+                f"but grading uses profile {profile!r}"
+            )
+    dtypes = data.get("dtypes", list(DTYPES))
+    if not isinstance(dtypes, list) or not dtypes:
+        raise RubricError(f"{where}: dtypes must be a non-empty list, e.g. {list(DTYPES)}")
+    dtypes = tuple(_choice(dtype, DTYPES, where, "dtype") for dtype in dtypes)
+    if len(set(dtypes)) != len(dtypes):
+        raise RubricError(f"{where}: dtypes lists a dtype twice: {list(dtypes)}")
+    policy = _choice(data.get("partial_credit", "all"), POLICIES, where, "partial_credit")
+    visibility = _choice(data.get("visibility", "visible"), VISIBILITIES, where, "visibility")
+    raw_items = data.get("items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise RubricError(f"{where}: no items: add [[items]] tables with function and points")
+    functions = _functions(profile)
+    items: list[Item] = []
+    for number, raw in enumerate(raw_items, start=1):
+        item = _item(raw, f"{where}: item {number}", functions, profile, visibility)
+        _no_overlap(item, items, f"{where}: item {number}")
+        items.append(item)
+    return Rubric(items, dtypes, policy, profile)
+
+
+def _item(
+    raw: Any,
+    where: str,
+    functions: dict[str, tuple[str, ...]],
+    profile: str,
+    visibility: str,
+) -> Item:
+    if not isinstance(raw, dict):
+        raise RubricError(f"{where}: must be a [[items]] table")
+    _known_keys(raw, _ITEM_KEYS, where)
+    function = raw.get("function")
+    if not isinstance(function, str):
+        raise RubricError(f'{where}: needs function = "<name>", e.g. "affine_forward"')
+    if function not in functions:
+        for spec in REGISTRY.values():
+            if function in spec.functions:
+                profiles = ", ".join(sorted(spec.profiles))
+                raise RubricError(
+                    f"{where}: {function} is not in profile {profile!r} (only in: {profiles})"
+                )
+        raise RubricError(f"{where}: unknown function {function!r}{_hint(function, functions)}")
+    quantity = raw.get("quantity")
+    if quantity is not None:
+        if not isinstance(quantity, str) or quantity not in functions[function]:
+            raise RubricError(
+                f"{where}: {function} has no quantity {quantity!r}"
+                f"{_hint(str(quantity), functions[function])}"
+                f" (its quantities: {', '.join(functions[function])})"
+            )
+    points = raw.get("points")
+    if isinstance(points, bool) or not isinstance(points, int | float) or not points > 0:
+        raise RubricError(f"{where}: points must be a positive number, not {points!r}")
+    visibility = _choice(raw.get("visibility", visibility), VISIBILITIES, where, "visibility")
+    name = raw.get("name", function if quantity is None else f"{function}: {quantity}")
+    if not isinstance(name, str) or not name.strip():
+        raise RubricError(f"{where}: name must be a non-empty string")
+    return Item(function, quantity, float(points), visibility, name)
+
+
+def _no_overlap(item: Item, before: list[Item], where: str) -> None:
+    """Each check counts for one item at most, and item names are unique."""
+    for number, other in enumerate(before, start=1):
+        if other.function == item.function:
+            if other.quantity == item.quantity:
+                raise RubricError(f"{where}: duplicate of item {number} ({other.name!r})")
+            if other.quantity is None or item.quantity is None:
+                raise RubricError(
+                    f"{where}: overlaps item {number} ({other.name!r}): an item without a "
+                    f"quantity already counts every quantity of {item.function}"
+                )
+        if other.name == item.name:
+            raise RubricError(f"{where}: duplicate of item {number}: same name {item.name!r}")
+
+
+def _functions(profile: str) -> dict[str, tuple[str, ...]]:
+    """Every checked function of `profile` -> its quantities, in registry order."""
+    return {
+        function: quantities
+        for spec in REGISTRY.values()
+        if profile in spec.profiles
+        for function, quantities in spec.quantities().items()
+    }
+
+
+def _check_profile(profile: str, where: str) -> None:
+    if profile not in PROFILES:
+        raise RubricError(f"{where}: unknown grading profile {profile!r}{_hint(profile, PROFILES)}")
+
+
+def _known_keys(table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in table:
+        if key not in known:
+            raise RubricError(
+                f"{where}: unknown key {key!r}{_hint(key, known)} (keys: {', '.join(known)})"
+            )
+
+
+def _choice(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise RubricError(
+        f"{where}: bad {what} {value!r}{_hint(str(value), allowed)} (one of: {', '.join(allowed)})"
+    )
+
+
+def _hint(word: str, choices: Any) -> str:
+    """``; did you mean 'x'?`` for the closest of `choices`, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
