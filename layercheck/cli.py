@@ -97,6 +97,40 @@ def _parser() -> argparse.ArgumentParser:
         help="course conventions (default: cs231n)",
     )
     check.set_defaults(run=_check)
+    grading = commands.add_parser("grade", help="grade student submissions, each sandboxed")
+    grading.add_argument(
+        "submissions", type=Path, help="a submission (.py file or folder), or a folder of them"
+    )
+    grading.add_argument("--out", type=Path, required=True, help="folder for the results")
+    grading.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
+    grading.add_argument(
+        "--profile", default="cs231n", choices=sorted(PROFILES), help="course conventions"
+    )
+    grading.add_argument("--workers", type=int, default=1, help="submissions graded at once")
+    grading.add_argument("--shard", help="grade only the i-th of n slices of the batch: i/n")
+    grading.add_argument("--seed", type=int, default=0, help="seed of everyone's cases")
+    grading.add_argument(
+        "--examples", type=int, default=16, help="cases per function and dtype (default: 16)"
+    )
+    grading.add_argument(
+        "--cache", type=Path, help="oracle answers (default: ~/.cache/layercheck/answers)"
+    )
+    grading.set_defaults(run=_grade)
+    merging = commands.add_parser("merge", help="merge shard outputs into one gradebook")
+    merging.add_argument("out", type=Path, help="folder for the merged results")
+    merging.add_argument("shards", type=Path, nargs="+", help="output folders of the shards")
+    merging.set_defaults(run=_merge)
+    autograder = commands.add_parser("autograder", help="Gradescope: build the zip, or run in it")
+    autograder.add_argument("action", choices=("build", "run"))
+    autograder.add_argument("--out", type=Path, help="build: the zip to write")
+    autograder.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
+    autograder.add_argument(
+        "--profile", default="cs231n", choices=sorted(PROFILES), help="course conventions"
+    )
+    autograder.add_argument(
+        "--root", type=Path, default=Path("/autograder"), help="run: Gradescope's root folder"
+    )
+    autograder.set_defaults(run=_autograder)
     listing = commands.add_parser("list", help="print the checked functions as a Markdown table")
     listing.set_defaults(run=lambda options: print(catalog(), end="") or 0)
     return parser
@@ -159,6 +193,70 @@ def _check(options: argparse.Namespace) -> int:
     document = json.loads(json_path.read_text())
     _print_summary(document, json_path, markdown_path)
     return 0 if document["summary"]["passed"] else 1
+
+
+def _grade(options: argparse.Namespace) -> int:
+    from layercheck import grade, rubric
+    from layercheck.answer_cache import AnswerCache
+
+    if not options.submissions.exists():
+        raise UsageError(f"{options.submissions}: no such file or folder")
+    if options.workers < 1 or options.examples < 1:
+        raise UsageError("--workers and --examples must be at least 1")
+    try:
+        chosen = rubric.load(options.rubric, options.profile)
+        entries = grade.shard(grade.discover(options.submissions), options.shard)
+    except (rubric.RubricError, ValueError, OSError) as problem:
+        raise UsageError(str(problem)) from None
+    cache = AnswerCache(options.cache or _default_cache())
+    batch = grade.plan(chosen, options.profile, seed=options.seed, examples=options.examples)
+    console = Console(highlight=False)
+    done = len(entries) - sum(not grade.is_done(options.out / n, batch) for n, _ in entries)
+    console.print(f"grading {len(entries) - done} of {len(entries)} submissions ({done} done)")
+
+    def progress(row: dict) -> None:
+        console.print(
+            f"  {row['name']}: {row['score']:g} / {row['max_score']:g} ({row['seconds']:.1f} s)"
+        )
+
+    grade.grade(entries, batch, cache, options.out, workers=options.workers, progress=progress)
+    console.print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
+    return 0
+
+
+def _merge(options: argparse.Namespace) -> int:
+    from layercheck import gradebook
+
+    for shard in options.shards:
+        if not shard.is_dir():
+            raise UsageError(f"{shard}: no such folder")
+    try:
+        gradebook.merge(options.out, options.shards)
+    except ValueError as problem:
+        raise UsageError(str(problem)) from None
+    print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
+    return 0
+
+
+def _autograder(options: argparse.Namespace) -> int:
+    from layercheck import autograder, rubric
+
+    try:
+        chosen = rubric.load(options.rubric, options.profile)
+    except rubric.RubricError as problem:
+        raise UsageError(str(problem)) from None
+    if options.action == "build":
+        if options.out is None:
+            raise UsageError("autograder build needs --out FILE.zip")
+        autograder.build(options.out, chosen, options.rubric, options.profile)
+        print(f"autograder: {options.out}")
+        return 0
+    return autograder.run(options.root, chosen, options.profile)
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "layercheck" / "answers"
 
 
 def _validate(options: argparse.Namespace) -> None:

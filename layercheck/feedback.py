@@ -90,7 +90,7 @@ _LOAD_ADVICE = (
 
 
 def _not_run(load_error: str) -> str:
-    return f"Not run: {NOT_LOADED[0].lower()}{NOT_LOADED[1:]}{_one_line(load_error)}"
+    return f"Not run: the submission could not be loaded: {_one_line(load_error)}"
 
 
 def _item_text(item: ItemScore) -> str:
@@ -112,25 +112,29 @@ def _item_lines(item: ItemScore, *, bullet: str, sub: str) -> list[str]:
 
 
 def _groups(failing: Iterable[Check]) -> list[list[Check]]:
-    """Failing checks grouped by (quantity, verdict, and for an error or missing function
-    its message): dtypes that fail the same way."""
+    """Failing checks that fail the same way: a failed quantity in any dtype, or one
+    error or missing function (same verdict and message) across quantities and dtypes."""
     groups: dict[tuple, list[Check]] = {}
     for check in failing:
-        same = check.message if check.verdict in (ERROR, NOT_IMPLEMENTED) else ""
-        groups.setdefault((check.quantity, check.verdict, same), []).append(check)
+        if check.verdict in (ERROR, NOT_IMPLEMENTED):
+            key: tuple = (check.verdict, check.message)
+        else:
+            key = (check.verdict, check.quantity)
+        groups.setdefault(key, []).append(check)
     return [sorted(group, key=_order) for group in groups.values()]
 
 
 def _headline(group: list[Check]) -> str:
-    """Verdict, where, and the message of the smallest failing case; a measured failure's
-    message is left to the detail lines, which say the same more plainly."""
+    """Function, quantities, verdict and dtypes; a failed property's message (the detail
+    lines explain the others)."""
     smallest = min(group, key=_case_size)
+    quantities = ", ".join(dict.fromkeys(check.quantity for check in group))
     where = ", ".join(dict.fromkeys(_where(check, group) for check in group))
-    measured = smallest.verdict == FAIL and "index" in (smallest.case or {})
-    message = f": {smallest.message}" if smallest.message and not measured else ""
-    return (
-        f"{smallest.function} {smallest.quantity}: {smallest.verdict.upper()} in {where}{message}"
-    )
+    measured = "index" in (smallest.case or {})
+    shown = smallest.verdict == FAIL and smallest.message and not measured
+    message = f": {smallest.message}" if shown else ""
+    verdict = smallest.verdict.upper()
+    return f"{smallest.function} {quantities}: {verdict} in {where}{message}"
 
 
 def _where(check: Check, group: list[Check]) -> str:
@@ -168,12 +172,12 @@ def _missing(check: Check) -> str:
     message = check.message or ""
     if "not defined" in message:
         return f"{check.function} is missing from your submission (or misspelled)."
-    if "None" in message:
+    if "returned None" in message:
         return (
             f"{check.function} returns None: probably still the starter code's stub. "
             "Fill it in and return the values the docstring asks for."
         )
-    return f"{check.function} gave no value for {check.quantity}."
+    return f"{check.function} gave no value for {check.quantity}: {message}"
 
 
 def _case(case: dict[str, Any]) -> str:

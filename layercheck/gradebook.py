@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
+import shutil
 import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -46,6 +49,19 @@ def write(out: Path, roots: list[Path] | None = None) -> None:
     _atomic_write(out / CSV_NAME, _csv(entries, columns).encode())
     _atomic_write(out / HISTOGRAM_NAME, _histogram(entries))
     _atomic_write(out / SUMMARY_NAME, _summary(entries, columns).encode())
+
+
+def merge(out: Path, shards: list[Path]) -> None:
+    """Copy every submission folder of `shards` into `out` and write the gradebook of the
+    whole batch. Raise ValueError (one line) when two shards hold the same submission."""
+    read(shards)  # refuses duplicates before anything is copied
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for shard in shards:
+        for results in sorted(Path(shard).glob("*/results.json")):
+            if Path(shard).resolve() != out.resolve():
+                shutil.copytree(results.parent, out / results.parent.name, dirs_exist_ok=True)
+    write(out)
 
 
 def read(roots: list[Path]) -> list[Entry]:
@@ -126,12 +142,17 @@ def _summary(entries: list[Entry], columns: list[str]) -> str:
 
 
 def _histogram(entries: list[Entry]) -> bytes:
-    """A PNG of the total scores, on a 0..max axis (Agg, no pyplot state)."""
+    """A PNG of the total scores (Agg, no pyplot state): one bar per whole point up to 20
+    points, else 20 bars over 0..max."""
     figure = Figure(figsize=(6, 3.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
-    top = max((entry.max_score for entry in entries), default=1.0) or 1.0
-    axes.hist([entry.total for entry in entries], bins=min(20, max(1, round(top))), range=(0, top))
+    top = max((entry.max_score for entry in entries), default=1.0)
+    if top <= 20:
+        edges = np.arange(-0.5, math.ceil(top) + 1)
+    else:
+        edges = np.linspace(0, top, 21)
+    axes.hist([entry.total for entry in entries], bins=edges, edgecolor="white")
     axes.set_xlabel("total score")
     axes.set_ylabel("submissions")
     axes.set_title(f"Total scores ({len(entries)} submissions)")

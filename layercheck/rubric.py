@@ -81,6 +81,8 @@ class Score:
 
 @dataclass
 class Rubric:
+    """Items in order, the dtypes that count, the partial-credit policy and the profile."""
+
     items: list[Item]
     dtypes: tuple[str, ...]
     partial_credit: str

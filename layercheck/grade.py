@@ -1,0 +1,243 @@
+"""Grading a batch of submissions: the same cases for everyone, each submission sandboxed.
+
+A plan fixes, for every spec and dtype the rubric needs, the cases drawn from one seed; the
+oracle's answers to them are computed once (`AnswerCache`) before any submission runs. Each
+submission then runs in its own sandboxed child (`Sandbox`) on exactly those cases; its score
+comes from them alone. A failing check is then explored and shrunk by hypothesis for the
+feedback's smallest failing input; that never changes a score.
+
+Per submission, ``OUT/<name>/`` receives ``feedback.md``, ``checks.json`` and
+``results.json`` (Gradescope's schema), each written atomically, ``results.json`` last: a
+submission with a ``results.json`` graded under the same plan is done and is skipped when the
+batch runs again. The gradebook is rebuilt from those files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from layercheck import __version__, feedback, gradebook, runner
+from layercheck.answer_cache import AnswerCache
+from layercheck.observe import last_line
+from layercheck.rubric import Rubric
+from layercheck.sandbox import Sandbox
+from layercheck.specs import REGISTRY, Spec
+from layercheck.verdicts import ERROR, FAIL, Check
+
+#: Cases per spec and dtype that every submission meets.
+DEFAULT_EXAMPLES = 16
+#: Files and folders that make a folder one submission rather than a batch of them.
+_COURSE_FILES = {"layers.py", "conv_layers.py", "rnn_layers.py"}
+_COURSE_PACKAGES = {"cs231n", "nndl"}
+
+
+@dataclass
+class Plan:
+    """What every submission of a batch meets: the rubric, profile, dtypes and cases."""
+
+    rubric: Rubric
+    profile: str
+    seed: int
+    examples: int
+    cases: dict[tuple[str, str], list]  # (spec name, dtype) -> cases
+    wall_s: float = 10.0
+
+    @property
+    def specs(self) -> list[Spec]:
+        names = {name for name, _ in self.cases}
+        return [spec for spec in REGISTRY.values() if spec.name in names]
+
+    def digest(self) -> str:
+        """Identity of the grading: results graded under another plan are graded again."""
+        identity = [__version__, self.rubric.digest(), self.profile, self.seed, self.examples]
+        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
+
+
+def plan(rubric: Rubric, profile: str, *, seed: int = 0, examples: int = DEFAULT_EXAMPLES) -> Plan:
+    """Draw the cases of every spec the rubric needs, in every dtype it counts."""
+    needed = set(rubric.functions())
+    specs = [spec for spec in REGISTRY.values() if needed & set(spec.functions)]
+    cases = {
+        (spec.name, dtype): runner.draw(spec, dtype, examples=examples, seed=seed)
+        for spec in specs
+        for dtype in rubric.dtypes
+    }
+    return Plan(rubric, profile, seed, examples, cases)
+
+
+def prepare(plan: Plan, cache: AnswerCache) -> None:
+    """Compute (or load) the oracle's answer to every case of the plan, once."""
+    from layercheck.evaluate import InvalidCase
+
+    for spec in plan.specs:
+        if not spec.oracle or plan.profile not in spec.profiles:
+            continue
+        for dtype in plan.rubric.dtypes:
+            for case in plan.cases[spec.name, dtype]:
+                try:
+                    cache(spec, spec.inputs(case), case, "cpu")
+                except InvalidCase:
+                    pass
+
+
+def discover(submissions: Path) -> list[tuple[str, Path]]:
+    """(name, path) of each submission: `submissions` itself when it is a file or a course
+    folder (it holds layers.py, conv_layers.py, rnn_layers.py, cs231n/ or nndl/), else one
+    per entry of the folder, as an unpacked LMS export holds them."""
+    if submissions.is_file() or _is_one_submission(submissions):
+        return [(_name(submissions), submissions)]
+    entries = sorted(
+        entry
+        for entry in submissions.iterdir()
+        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.suffix == ".py")
+    )
+    return [(_name(entry), entry) for entry in entries]
+
+
+def _is_one_submission(folder: Path) -> bool:
+    names = {entry.name for entry in folder.iterdir()}
+    return bool(names & _COURSE_FILES) or bool(names & _COURSE_PACKAGES)
+
+
+def _name(path: Path) -> str:
+    stem = path.stem if path.suffix == ".py" else path.name
+    return re.sub(r"[^\w.-]", "_", stem) or "submission"
+
+
+def shard(entries: list[tuple[str, Path]], spec: str | None) -> list[tuple[str, Path]]:
+    """The `i`-th of `n` deterministic slices (``"i/n"``, 1-based) of sorted `entries`."""
+    if spec is None:
+        return entries
+    match = re.fullmatch(r"(\d+)/(\d+)", spec)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ValueError(f"--shard {spec}: expected i/n with 1 <= i <= n, e.g. 2/8")
+    i, n = int(match[1]), int(match[2])
+    return sorted(entries)[i - 1 :: n]
+
+
+def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) -> dict:
+    """Grade one submission into ``out/<name>/``; returns its gradebook row."""
+    started = time.perf_counter()
+    checks: list[Check] = []
+    try:
+        with Sandbox(path, wall_s=plan.wall_s) as sandbox:
+            load_error = sandbox.load_error
+            if load_error is None:
+                candidate = sandbox.candidate()
+                for spec in plan.specs:
+                    for dtype in plan.rubric.dtypes:
+                        checks += _check(spec, candidate, dtype, plan, cache)
+            output = sandbox.output()
+    except Exception as exc:  # the grader's own failure on this submission; the batch goes on
+        checks, output = [], ""
+        load_error = f"grading failed: {last_line(exc)}"
+    score = plan.rubric.score(checks)
+    elapsed = time.perf_counter() - started
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "feedback.md", feedback.markdown(name, score, load_error=load_error))
+    _write(folder / "checks.json", json.dumps([c.to_json() for c in checks], indent=1))
+    results = feedback.results_json(
+        score, execution_time=round(elapsed, 3), output=output, load_error=load_error
+    )
+    results["extra_data"] = {"plan": plan.digest(), "submission": str(path)}
+    _write(folder / "results.json", json.dumps(results, indent=1))
+    return {"name": name, "score": score.total, "max_score": score.max_total, "seconds": elapsed}
+
+
+def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:
+    """The plan's cases decide the verdicts; a failing check's case and message are then
+    replaced by hypothesis's smallest failing case when that is smaller."""
+    cases = plan.cases[spec.name, dtype]
+    options = {"profile": plan.profile}
+    found = runner.check_cases(spec, candidate, cases, dtype, "cpu", oracle=cache, **options)
+    if not any(check.verdict in (FAIL, ERROR) for check in found):
+        return found
+    explored = runner.run(
+        spec, candidate, dtype, "cpu", examples=plan.examples, seed=plan.seed, **options
+    )
+    smallest = {(c.function, c.quantity): c for c in explored if c.verdict in (FAIL, ERROR)}
+    for check in found:
+        shrunk = smallest.get((check.function, check.quantity))
+        if check.verdict in (FAIL, ERROR) and shrunk is not None and _smaller(shrunk, check):
+            check.case, check.message = shrunk.case, shrunk.message
+    return found
+
+
+def _smaller(one: Check, other: Check) -> bool:
+    def size(check: Check) -> int:
+        sizes = (check.case or {}).get("sizes", {})
+        product = 1
+        for value in sizes.values():
+            product *= value
+        return product
+
+    return size(one) < size(other)
+
+
+def is_done(folder: Path, plan: Plan) -> bool:
+    """Whether ``folder`` holds results graded under `plan`."""
+    try:
+        results = json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return results.get("extra_data", {}).get("plan") == plan.digest()
+
+
+def grade(
+    entries: list[tuple[str, Path]],
+    plan: Plan,
+    cache: AnswerCache,
+    out: Path,
+    *,
+    workers: int = 1,
+    progress=None,
+) -> list[dict]:
+    """Grade every entry not already done under `plan`, `workers` at a time, then rebuild
+    the gradebook from everything in `out`. Returns the rows graded now."""
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(name, path) for name, path in entries if not is_done(out / name, plan)]
+    prepare(plan, cache)
+    rows = []
+    if workers <= 1 or len(todo) <= 1:
+        for name, path in todo:
+            rows.append(grade_one(name, path, plan, cache, out))
+            if progress:
+                progress(rows[-1])
+    else:
+        global _BATCH
+        _BATCH = (plan, cache, out)  # forked workers inherit the plan and the loaded answers
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(_grade_in_worker, name, path) for name, path in todo]
+            for future in concurrent.futures.as_completed(futures):
+                rows.append(future.result())
+                if progress:
+                    progress(rows[-1])
+    gradebook.write(out)
+    return rows
+
+
+_BATCH: tuple[Plan, AnswerCache, Path] | None = None
+
+
+def _grade_in_worker(name: str, path: Path) -> dict:
+    plan, cache, out = _BATCH
+    return grade_one(name, path, plan, cache, out)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (a temporary file in the same folder, renamed)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temporary, path)

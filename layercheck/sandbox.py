@@ -1,0 +1,510 @@
+"""Runs an untrusted submission in a sandboxed child process, seen by the parent as a candidate.
+
+`Sandbox(path).candidate()` maps each API function the submission defines to a proxy that
+runs it in the child (`layercheck.child`): ``python -I`` in its own session, a scratch working
+directory, resource limits, no network where the machine allows, no torch. The runner and
+`evaluate` use the proxy unchanged and reach the same verdicts as in-process, because:
+
+- results come back as themselves (arrays, numpy and Python scalars, a top-level tuple or
+  list) or, for anything else (a cache), as a `Handle` to the object the child keeps;
+- every change a call makes to the arrays and dicts it received, or reached through a kept
+  object (the forward's arguments, through its cache), is applied to the parent's own
+  objects; a returned argument is the parent's argument itself.
+
+Protocol, over a pipe pair of its own (stdout and stderr go to a file): each message is a
+frame (`layercheck.child.frame`): a JSON header and ``.npy`` blobs, nothing pickled. The
+first request names the submission; the child answers ``ready`` (the functions found) or
+``load_error``. Each call request holds the function, the encoded arguments and the kept
+objects the parent released; the reply holds ``raised`` (the exception's last line) or
+``returned``, and the ``changes`` to the call's slots (its array and dict arguments, then
+the arguments of the calls that produced the kept objects it received).
+
+A sandbox is not thread-safe, and its child is killed when the thread that started it ends.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import io
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from layercheck.child import ProtocolError, array, frame, npy, unframe
+from layercheck.observe import Raised
+
+#: Seconds a child gets to start and load the submission, on top of `wall_s`.
+STARTUP_S = 10.0
+#: Largest file the child may write (its output included).
+FILE_LIMIT = 16 << 20
+_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
+_PLAIN = (type(None), bool, int, float)
+_KEYS = (*_PLAIN, str)
+
+
+class Handle:
+    """An object the sandboxed child keeps for the parent (a cache, a custom object);
+    passing the handle to a sandboxed function passes that object."""
+
+    __slots__ = ("id", "description", "_owner", "__weakref__")
+
+    def __init__(self, id: int, description: str, owner: object = None):
+        self.id, self.description, self._owner = id, description, owner
+
+    def describe(self) -> str:
+        """What the object is, as `observe.describe` put it in the child."""
+        return self.description
+
+    def __repr__(self) -> str:
+        return f"<Handle {self.id}: {self.description}>"
+
+
+class _Kept:
+    """The parent's side of the objects the child keeps: for each, the parent's arguments
+    of the call that produced it, and which parent array stands for it. A kept object is
+    released (in the next request) when the parent's handle or array is collected."""
+
+    def __init__(self) -> None:
+        self.released: list[int] = []
+        self.slots: dict[int, list[Any]] = {}
+        self.arrays: dict[int, tuple[weakref.ref, int]] = {}
+
+    def track(self, value: Handle | np.ndarray, ref: int, slots: list[Any]) -> None:
+        self.slots[ref] = slots
+        if isinstance(value, np.ndarray):
+            self.arrays[id(value)] = (weakref.ref(value), ref)
+        weakref.finalize(value, self._release, ref, id(value)).atexit = False
+
+    def _release(self, ref: int, key: int) -> None:
+        self.slots.pop(ref, None)
+        if self.arrays.get(key, (None, None))[1] == ref:
+            del self.arrays[key]
+        self.released.append(ref)
+
+    def ref_of(self, value: np.ndarray) -> int | None:
+        entry = self.arrays.get(id(value))
+        return entry[1] if entry is not None and entry[0]() is value else None
+
+    def drain(self) -> list[int]:
+        released, self.released = self.released, []
+        return released
+
+
+class _Request:
+    """One call's arguments in wire form; `refs` lists the kept objects they pass, in the
+    order the child decodes them."""
+
+    def __init__(self, kept: _Kept):
+        self.kept, self.blobs, self.refs = kept, [], []
+        self.numbers: dict[int, int] = {}  # id of an array or dict -> its number
+
+    def encode(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            if value._owner is not self.kept:
+                raise TypeError(f"{value!r} belongs to another sandbox")
+            self.refs.append(value.id)
+            return {"handle": value.id}
+        if isinstance(value, np.generic):
+            return {"npy": self._blob(value), "scalar": True}
+        if not isinstance(value, np.ndarray | dict):
+            if type(value) in (*_PLAIN, str):
+                return value
+            raise TypeError(f"cannot pass a {type(value).__name__} to a sandboxed function")
+        if id(value) in self.numbers:
+            return {"same": self.numbers[id(value)]}
+        self.numbers[id(value)] = len(self.numbers)
+        if isinstance(value, dict):
+            if any(type(key) not in _KEYS for key in value):
+                raise TypeError("a dict passed to a sandboxed function has a key of another type")
+            return {"dict": [[key, self.encode(item)] for key, item in value.items()]}
+        wire = {"npy": self._blob(value)}
+        ref = self.kept.ref_of(value)
+        if ref is not None:
+            wire["ref"] = ref
+            self.refs.append(ref)
+        if not value.flags.writeable:
+            wire["readonly"] = True
+        return wire
+
+    def _blob(self, value: np.ndarray | np.generic) -> int:
+        self.blobs.append(npy(value))
+        return len(self.blobs) - 1
+
+
+class _Timeout(Exception):
+    pass
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _confine(cpu_s: int, memory_mb: int, libc: ctypes.CDLL) -> None:
+    """Runs in the forked child before exec: resource limits (within the current hard
+    limits), death with the parent, and a network namespace of its own where allowed."""
+    limits = {
+        resource.RLIMIT_CPU: (cpu_s, cpu_s + 1),  # SIGXCPU first, SIGKILL a second later
+        resource.RLIMIT_AS: (memory_mb << 20,) * 2,
+        resource.RLIMIT_FSIZE: (FILE_LIMIT,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+    }
+    for kind, (soft, hard) in limits.items():
+        ceiling = resource.getrlimit(kind)[1]
+        if ceiling != resource.RLIM_INFINITY:
+            soft, hard = min(soft, ceiling), min(hard, ceiling)
+        resource.setrlimit(kind, (soft, hard))
+    try:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if libc.unshare(_CLONE_NEWNET) != 0:
+            libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
+    except AttributeError:  # not Linux
+        pass
+
+
+class Sandbox:
+    """A submission (a file or a folder, as `target.load` takes it) loaded in a sandboxed
+    child. Use it as a context manager; `close()` kills the child's whole process group
+    and removes its scratch directory.
+
+    Each call gets `wall_s` seconds of wall-clock time; the child has `cpu_s` seconds of CPU
+    time in all, `memory_mb` of address space, files up to 16 MB, and `output()` keeps the
+    first `output_kb` of what it printed. A call that times out, or a child that dies or
+    breaks the protocol, leaves the sandbox dead: that call and every later one raise
+    `observe.Raised` with the one-line reason (also in `failure`).
+    """
+
+    def __init__(
+        self,
+        submission: str | Path,
+        *,
+        wall_s: float = 10.0,
+        cpu_s: int = 120,
+        memory_mb: int = 2048,
+        output_kb: int = 64,
+    ):
+        self.submission = submission
+        self.wall_s, self.cpu_s = wall_s, cpu_s
+        self.memory_mb, self.output_kb = memory_mb, output_kb
+        #: Why the submission could not be loaded (one line), or None.
+        self.load_error: str | None = None
+        #: Why the sandbox is dead (one line), or None while it is usable.
+        self.failure: str | None = None
+        #: What the child is confined by beyond its limits: ``{"network": isolated?}``.
+        self.isolation: dict[str, bool] = {"network": False}
+        #: The child's process id (also its process group's), once started.
+        self.pid: int | None = None
+        self._functions: list[str] = []
+        self._process: subprocess.Popen | None = None
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._output_file: io.BufferedRandom | None = None
+        self._output: str | None = None
+        self._kept = _Kept()
+        self._request = self._reply = -1  # the pipe ends the parent writes and reads
+        self._deadline = 0.0
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the child and load the submission; afterwards either `load_error` is set
+        (and the child is gone) or `candidate()` holds the functions found."""
+        from layercheck.specs import all_functions
+
+        self._scratch = tempfile.TemporaryDirectory(
+            prefix="layercheck-sandbox-", ignore_cleanup_errors=True
+        )
+        scratch = self._scratch.name
+        self._output_file = open(os.path.join(scratch, "output.txt"), "w+b")  # noqa: SIM115
+        request_r, self._request = os.pipe()
+        self._reply, reply_w = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": scratch,
+            "TMPDIR": scratch,
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **{name: "1" for name in _THREADS},
+        }
+        command = [sys.executable, "-I", "-B", "-u", "-m", "layercheck.child"]
+        try:
+            self._process = subprocess.Popen(
+                [*command, str(request_r), str(reply_w)],
+                stdin=subprocess.DEVNULL,
+                stdout=self._output_file,
+                stderr=self._output_file,
+                cwd=scratch,
+                env=env,
+                pass_fds=(request_r, reply_w),
+                start_new_session=True,
+                preexec_fn=lambda: _confine(self.cpu_s, self.memory_mb, _libc()),
+            )
+        except BaseException:
+            os.close(self._request)
+            os.close(self._reply)
+            raise
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
+        self.pid = self._process.pid
+        os.set_blocking(self._request, False)
+        path = Path(self.submission)
+        load = {
+            "load": str(path.resolve()) if path.exists() else str(self.submission),
+            "names": all_functions(),
+            "memory_mb": self.memory_mb,
+        }
+        try:
+            reply, _ = self._exchange(load, [], "loading the submission", self.wall_s + STARTUP_S)
+            self._loaded(reply, set(load["names"]))
+        except Raised as failure:
+            self.load_error = str(failure)
+
+    def _loaded(self, reply: Any, names: set[str]) -> None:
+        if not isinstance(reply, dict):
+            raise self._die("the submission's process broke the protocol: a bad first reply")
+        netns = reply.get("netns")
+        self.isolation["network"] = bool(netns) and netns != _netns()
+        if "load_error" in reply:
+            self.load_error = str(reply["load_error"])
+            self._stop()
+        else:
+            found = reply.get("ready")
+            if not isinstance(found, list):
+                raise self._die("the submission's process broke the protocol: a bad first reply")
+            self._functions = [name for name in found if name in names]
+
+    def candidate(self) -> dict[str, Callable[..., Any]]:
+        """The functions the submission defines, by name, each running in the child."""
+        return {name: self._proxy(name) for name in self._functions}
+
+    def _proxy(self, name: str) -> Callable[..., Any]:
+        def function(*args: Any) -> Any:
+            return self.call(name, *args)
+
+        function.__name__ = function.__qualname__ = name
+        return function
+
+    def call(self, name: str, *args: Any) -> Any:
+        """Run the submission's `name` on `args` in the child: its result, with the changes it
+        made to `args` (and, through kept objects, to earlier calls' arguments) applied to
+        the parent's objects. Raises `observe.Raised` when it raised or the sandbox died."""
+        if self.failure is not None:
+            raise Raised(self.failure)
+        if self._process is None:
+            raise Raised("the sandbox is not running")
+        request = _Request(self._kept)
+        header = {
+            "call": name,
+            "args": [request.encode(value) for value in args],
+            "release": self._kept.drain(),
+        }
+        own = [value for value in args if isinstance(value, np.ndarray | dict)]
+        slots = own + [slot for ref in request.refs for slot in self._kept.slots.get(ref, [])]
+        reply, blobs = self._exchange(header, request.blobs, "a call", self.wall_s)
+        try:
+            if "fatal" in reply:
+                raise self._die(str(reply["fatal"]))
+            for index, change in reply["changes"]:
+                self._apply(slots[_index(index, len(slots))], change, blobs, slots, own)
+            if "raised" in reply:
+                raise Raised(str(reply["raised"]))
+            returned = reply["returned"]
+            if isinstance(returned, dict) and ("tuple" in returned or "list" in returned):
+                kind = tuple if "tuple" in returned else list
+                items = returned.get("tuple", returned.get("list"))
+                return kind(self._value(item, blobs, slots, own) for item in items)
+            return self._value(returned, blobs, slots, own)
+        except (ProtocolError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise self._die(f"the submission's process broke the protocol: {exc}") from None
+
+    def _value(self, wire: Any, blobs: list[bytearray], slots: list[Any], own: list[Any]) -> Any:
+        """A value from the child: a JSON scalar, an argument (``slot``), an array or numpy
+        scalar (``npy``), or a kept object (``handle``)."""
+        if type(wire) in _PLAIN:
+            return wire
+        if not isinstance(wire, dict):
+            raise ProtocolError(f"unexpected {type(wire).__name__} in a reply")
+        if "slot" in wire:
+            return slots[_index(wire["slot"], len(slots))]
+        if "npy" in wire:
+            value = array(blobs[_index(wire["npy"], len(blobs))])
+            if wire.get("scalar"):
+                if value.shape != ():
+                    raise ProtocolError(f"a scalar of shape {value.shape}")
+                return value[()]
+            self._kept.track(value, _index(wire["ref"]), own)
+            return value
+        handle = Handle(_index(wire["handle"]), str(wire["describe"])[:500], self._kept)
+        self._kept.track(handle, handle.id, own)
+        return handle
+
+    def _apply(
+        self, slot: Any, change: Any, blobs: list[bytearray], slots: list[Any], own: list[Any]
+    ) -> None:
+        """Apply a change the child reported to the parent's object `slot`."""
+        if isinstance(slot, np.ndarray):
+            _assign(slot, array(blobs[_index(change["array"], len(blobs))]))
+            return
+        for key, action, *rest in change["dict"]:
+            if type(key) not in _KEYS:
+                raise ProtocolError("a dict key of another type")
+            if action == "del":
+                slot.pop(key, None)
+            elif action == "set":
+                slot[key] = self._value(rest[0], blobs, slots, own)
+            elif action == "update":
+                new = array(blobs[_index(rest[0], len(blobs))])
+                if isinstance(slot.get(key), np.ndarray):
+                    _assign(slot[key], new)
+                else:
+                    slot[key] = new
+            else:
+                raise ProtocolError(f"unknown dict change {action!r}")
+
+    def _exchange(
+        self, header: dict[str, Any], blobs: list[bytes], what: str, seconds: float
+    ) -> tuple[dict[str, Any], list[bytearray]]:
+        """Send one request and read its reply within `seconds`; a timeout, a dead child or a
+        bad frame kills the child and raises Raised."""
+        self._deadline = time.monotonic() + seconds
+        try:
+            self._write(frame(header, blobs))
+            reply, blobs_back = unframe(self._read)
+        except _Timeout:
+            raise self._die(f"killed: {what} took longer than {seconds:g} s") from None
+        except (EOFError, BrokenPipeError):
+            raise self._die(self._death()) from None
+        except ProtocolError as exc:
+            raise self._die(f"the submission's process broke the protocol: {exc}") from None
+        if not isinstance(reply, dict):
+            raise self._die("the submission's process broke the protocol: a reply not a dict")
+        return reply, blobs_back
+
+    def _wait(self, fd: int, event: int) -> None:
+        poll = select.poll()
+        poll.register(fd, event)
+        left = self._deadline - time.monotonic()
+        if left <= 0 or not poll.poll(left * 1000):
+            raise _Timeout
+
+    def _write(self, pieces: list[bytes]) -> None:
+        for piece in pieces:
+            view = memoryview(piece)
+            while view:
+                self._wait(self._request, select.POLLOUT)
+                try:
+                    view = view[os.write(self._request, view) :]
+                except BlockingIOError:
+                    continue
+
+    def _read(self, n: int) -> bytearray:
+        buffer = bytearray(n)
+        view, got = memoryview(buffer), 0
+        while got < n:
+            self._wait(self._reply, select.POLLIN)
+            chunk = os.read(self._reply, min(n - got, 1 << 20))
+            if not chunk:
+                raise EOFError
+            view[got : got + len(chunk)] = chunk
+            got += len(chunk)
+        return buffer
+
+    def _death(self) -> str:
+        """Why the child went away."""
+        try:
+            code = self._process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return "the submission's process closed its end of the protocol"
+        if code == -signal.SIGXCPU:
+            return f"exceeded the CPU time limit ({self.cpu_s} s)"
+        if code < 0:
+            return f"the submission's process died (signal {-code})"
+        return f"the submission's process exited (status {code})"
+
+    def _die(self, reason: str) -> Raised:
+        """Mark the sandbox dead for `reason` and stop the child; the error to raise."""
+        self.failure = reason
+        self._stop()
+        return Raised(reason)
+
+    def _stop(self) -> None:
+        if self._process is None:
+            return
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):  # the group is gone already
+            pass
+        self._process.wait()
+        self._process = None
+        os.close(self._request)
+        os.close(self._reply)
+
+    def output(self) -> str:
+        """What the child printed (stdout and stderr), the first `output_kb` KB of it."""
+        if self._output_file is None:
+            return self._output or ""
+        fd, limit = self._output_file.fileno(), self.output_kb << 10
+        size = os.fstat(fd).st_size
+        text = os.pread(fd, limit, 0).decode("utf-8", "replace")
+        return text + (f"\n[... {size - limit} more bytes]" if size > limit else "")
+
+    def close(self) -> None:
+        """Kill the child's process group and remove the scratch directory; idempotent."""
+        self._stop()
+        if self._output_file is not None:
+            self._output = self.output()
+            self._output_file.close()
+            self._output_file = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
+def _index(value: Any, limit: int | None = None) -> int:
+    if type(value) is not int or value < 0 or (limit is not None and value >= limit):
+        raise ProtocolError(f"bad index {value!r}")
+    return value
+
+
+def _assign(target: np.ndarray, new: np.ndarray) -> None:
+    """Make the parent's array hold `new` in place, taking its shape where the size allows
+    (an array that changed size in the child keeps its old shape here)."""
+    if target.shape != new.shape and target.size == new.size:
+        try:
+            target.shape = new.shape
+        except AttributeError:  # not contiguous: keeps its shape
+            pass
+    if target.shape == new.shape:
+        np.copyto(target, new, casting="unsafe")
+
+
+@cache
+def _netns() -> int:
+    try:
+        return os.stat("/proc/self/ns/net").st_ino
+    except OSError:
+        return 0

@@ -1,0 +1,239 @@
+"""Grading a batch as course staff would: an LMS-style folder of submissions, each run in its
+own sandbox on the same cases, with Gradescope results, feedback and a gradebook; reruns
+grade only what is missing; shards merge into the same gradebook."""
+
+import csv
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from layercheck import grade, rubric
+from layercheck.answer_cache import AnswerCache
+
+HERE = Path(__file__).parent
+LOOPS = HERE / "alternatives" / "loops"
+STARTER = HERE / "submissions" / "starter" / "layers.py"
+EXAMPLES = 6
+SMALL_RUBRIC = """
+partial_credit = "all"
+
+[[items]]
+function = "affine_forward"
+points = 2
+
+[[items]]
+function = "affine_backward"
+quantity = "db"
+points = 3
+
+[[items]]
+function = "relu_backward"
+points = 1
+"""
+
+
+def make_batch(folder: Path) -> Path:
+    """An unpacked LMS export: folders and single files, correct, buggy, unfinished, broken."""
+    folder.mkdir()
+    shutil.copytree(LOOPS, folder / "alice")  # correct, written unlike impl
+    shutil.copytree(LOOPS, folder / "bob")  # one wrong gradient: db averaged over the batch
+    layers = folder / "bob" / "layers.py"
+    layers.write_text(layers.read_text().replace("db += dout[i]\n", "db += dout[i] / N\n"))
+    shutil.copy(STARTER, folder / "carol.py")  # the starter's stubs
+    (folder / "dave.py").write_text("def affine_forward(x, w, b)\n    return x\n")
+    (folder / "erin.py").write_text('import numpy as np\nprint "hello"\n')  # Python 2
+    (folder / "frank.py").write_text("import numpy as np\nINDEX = np.int\n")  # gone in NumPy 2
+    (folder / "grace").mkdir()
+    (folder / "grace" / "layers.py").write_text("from .helpers import flatten\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return make_batch(tmp_path_factory.mktemp("export") / "hw2")
+
+
+@pytest.fixture(scope="module")
+def graded(batch, tmp_path_factory):
+    """The batch graded with the profile's default rubric (the whole API)."""
+    out = tmp_path_factory.mktemp("graded")
+    cache = AnswerCache(tmp_path_factory.mktemp("answers"))
+    plan = grade.plan(rubric.default("cs231n"), "cs231n", examples=EXAMPLES)
+    grade.grade(grade.discover(batch), plan, cache, out, workers=2)
+    return out
+
+
+def results_of(out: Path, name: str) -> dict:
+    return json.loads((out / name / "results.json").read_text())
+
+
+def gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "gradebook.csv", newline="") as file:
+        return {row["submission"]: row for row in csv.DictReader(file)}
+
+
+def test_an_lms_export_is_a_batch_and_a_course_folder_is_one_submission(batch):
+    names = [name for name, _ in grade.discover(batch)]
+    assert names == ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+    assert [name for name, _ in grade.discover(batch / "alice")] == ["alice"]
+
+
+def test_correct_code_in_another_style_gets_full_marks(graded):
+    results = results_of(graded, "alice")
+    failed = [t["name"] for t in results["tests"] if t["status"] != "passed"]
+    assert not failed and results["score"] == results["max_score"] > 30, failed
+
+
+def test_one_wrong_gradient_loses_exactly_that_items_points(graded):
+    alice, bob = results_of(graded, "alice"), results_of(graded, "bob")
+    lost = {
+        t["name"]: t["max_score"] - t["score"] for t in bob["tests"] if t["score"] < t["max_score"]
+    }
+    assert (
+        list(lost) == ["affine_backward: db"]
+        and bob["score"] == alice["score"] - lost["affine_backward: db"]
+    )
+    feedback = (graded / "bob" / "feedback.md").read_text()
+    assert "affine_backward" in feedback and "db" in feedback and "expected" in feedback
+
+
+def test_the_starter_gets_zero(graded):
+    results = results_of(graded, "carol")
+    assert results["score"] == 0 and all(t["status"] == "failed" for t in results["tests"])
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("dave", "syntax error"),
+        ("erin", "syntax error"),
+        ("frank", "np.int"),
+        ("grace", "helpers"),
+    ],
+)
+def test_a_submission_that_cannot_be_imported_scores_zero_with_a_reason(graded, name, reason):
+    results = results_of(graded, name)
+    assert results["score"] == 0
+    assert "could not be loaded" in results["output"] and reason in results["output"], results[
+        "output"
+    ]
+    assert gradebook(graded)[name]["status"].startswith("not loaded")
+
+
+def test_gradescope_results_follow_the_schema(graded):
+    results = results_of(graded, "bob")
+    assert {"score", "max_score", "execution_time", "output", "tests"} <= set(results)
+    for test in results["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
+        assert test["status"] in ("passed", "failed")
+
+
+def test_the_gradebook_and_summary_cover_every_submission(graded):
+    rows = gradebook(graded)
+    assert set(rows) == {"alice", "bob", "carol", "dave", "erin", "frank", "grace"}
+    assert float(rows["alice"]["total"]) == float(rows["alice"]["max_score"])
+    summary = (graded / "summary.md").read_text()
+    assert "score_histogram.png" in summary and (graded / "score_histogram.png").stat().st_size
+
+
+def test_a_rerun_grades_only_what_is_missing_and_rebuilds_the_same_gradebook(batch, tmp_path):
+    cache = AnswerCache(tmp_path / "answers")
+    plan = grade.plan(rubric.load(_small_rubric(tmp_path), "cs231n"), "cs231n", examples=EXAMPLES)
+    out = tmp_path / "out"
+    first = grade.grade(grade.discover(batch), plan, cache, out)
+    assert len(first) == 7
+    before = (out / "gradebook.csv").read_text()
+    (out / "bob" / "results.json").unlink()  # as if the grader was killed while on bob
+    again = grade.grade(grade.discover(batch), plan, AnswerCache(tmp_path / "answers"), out)
+    assert [row["name"] for row in again] == ["bob"]
+    assert (out / "gradebook.csv").read_text() == before
+
+
+def test_shards_merge_into_the_gradebook_of_the_whole_batch(batch, tmp_path):
+    cache = AnswerCache(tmp_path / "answers")
+    plan = grade.plan(rubric.load(_small_rubric(tmp_path), "cs231n"), "cs231n", examples=EXAMPLES)
+    entries = grade.discover(batch)
+    grade.grade(entries, plan, cache, tmp_path / "whole")
+    shards = [tmp_path / "shard1", tmp_path / "shard2"]
+    for i, folder in enumerate(shards, start=1):
+        grade.grade(grade.shard(entries, f"{i}/2"), plan, cache, folder)
+    assert {len(grade.shard(entries, "1/2")), len(grade.shard(entries, "2/2"))} == {3, 4}
+    process = _layercheck(tmp_path, "merge", str(tmp_path / "merged"), *map(str, shards))
+    assert process.returncode == 0, process.stderr
+    merged = (tmp_path / "merged" / "gradebook.csv").read_text()
+    assert merged == (tmp_path / "whole" / "gradebook.csv").read_text()
+
+
+def test_oracle_answers_are_computed_once_and_reused(tmp_path):
+    plan = grade.plan(rubric.load(_small_rubric(tmp_path), "cs231n"), "cs231n", examples=EXAMPLES)
+    first = AnswerCache(tmp_path / "answers")
+    grade.prepare(plan, first)
+    second = AnswerCache(tmp_path / "answers")
+    grade.prepare(plan, second)
+    assert first.misses > 0 and second.misses == 0 and second.hits == first.misses
+
+
+def test_the_grade_command_runs_from_outside_the_repository(batch, tmp_path):
+    process = _layercheck(
+        tmp_path,
+        "grade",
+        str(batch),
+        "--out",
+        "graded",
+        "--rubric",
+        str(_small_rubric(tmp_path)),
+        "--examples",
+        str(EXAMPLES),
+        "--cache",
+        str(tmp_path / "answers"),
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    rows = gradebook(tmp_path / "graded")
+    assert float(rows["alice"]["total"]) == 6 and float(rows["bob"]["total"]) == 3
+
+
+def test_a_rubric_with_a_typo_is_refused_with_one_line(batch, tmp_path):
+    typo = tmp_path / "rubric.toml"
+    typo.write_text(SMALL_RUBRIC.replace('quantity = "db"', 'quantity = "dbb"'))
+    process = _layercheck(tmp_path, "grade", str(batch), "--out", "x", "--rubric", str(typo))
+    assert process.returncode == 2
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and "dbb" in lines[0] and "db" in lines[0], process.stderr
+
+
+def test_the_gradescope_autograder_builds_and_grades_inside_its_layout(batch, tmp_path):
+    archive = tmp_path / "autograder.zip"
+    rubric_path = _small_rubric(tmp_path)
+    process = _layercheck(
+        tmp_path, "autograder", "build", "--out", str(archive), "--rubric", str(rubric_path)
+    )
+    assert process.returncode == 0, process.stderr
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as opened:
+        names = set(opened.namelist())
+        opened.extractall(root / "source")
+    assert {"setup.sh", "run_autograder", "rubric.toml", "layercheck_src/pyproject.toml"} <= names
+    assert any(name.startswith("answers/") for name in names)
+    shutil.copytree(batch / "bob", root / "submission")
+    process = _layercheck(
+        root / "source", "autograder", "run", "--root", str(root), "--rubric", "rubric.toml"
+    )
+    assert process.returncode == 0, process.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 3 and results["max_score"] == 6
+
+
+def _small_rubric(folder: Path) -> Path:
+    path = folder / "small_rubric.toml"
+    path.write_text(SMALL_RUBRIC)
+    return path
+
+
+def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    command = shutil.which("layercheck")
+    assert command, "the layercheck command is not installed (pip install .)"
+    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
