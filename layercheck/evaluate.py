@@ -61,12 +61,14 @@ class Answers:
 Oracle = Callable[["Spec", dict[str, Any], Case, str], Answers]
 
 
-def answer(spec: Spec, args: dict[str, Any], case: Case, device: str) -> Answers:
-    """Run the oracles on `case` (whose inputs are `args`). Raises InvalidCase when the truth
-    or the peer leaves the dtype's range."""
+def answer(
+    spec: Spec, args: dict[str, Any], case: Case, device: str, variant: str | None = None
+) -> Answers:
+    """Run the oracles (another convention's, given a `variant`) on `case`, whose inputs are
+    `args`. Raises InvalidCase when the truth or the peer leaves the dtype's range."""
     dout = lru_cache(partial(upstream, case))
-    truth = reference.solve(spec, args, "float64", "cpu", dout)
-    peer = reference.solve(spec, args, case.dtype, device, dout)
+    truth = reference.solve(spec, args, "float64", "cpu", dout, variant=variant)
+    peer = reference.solve(spec, args, case.dtype, device, dout, variant=variant)
     _require_in_range(truth, peer, case.dtype)
     return Answers(truth, peer)
 

@@ -15,6 +15,7 @@ batch runs again. The gradebook is rebuilt from those files.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -27,11 +28,14 @@ from pathlib import Path
 
 from layercheck import __version__, feedback, gradebook, runner
 from layercheck.answer_cache import AnswerCache
+from layercheck.cases import Case
+from layercheck.evaluate import answer
 from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox
-from layercheck.specs import REGISTRY, Spec
-from layercheck.verdicts import ERROR, FAIL, Check
+from layercheck.specs import PROFILES, REGISTRY, Spec
+from layercheck.verdicts import ERROR, FAIL, PASS, Check
+from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
@@ -128,6 +132,7 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
     """Grade one submission into ``out/<name>/``; returns its gradebook row."""
     started = time.perf_counter()
     checks: list[Check] = []
+    notes: list[str] = []
     try:
         with Sandbox(path, wall_s=plan.wall_s) as sandbox:
             load_error = sandbox.load_error
@@ -135,7 +140,10 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
                 candidate = sandbox.candidate()
                 for spec in plan.specs:
                     for dtype in plan.rubric.dtypes:
-                        checks += _check(spec, candidate, dtype, plan, cache)
+                        found = _check(spec, candidate, dtype, plan, cache)
+                        for note in _conventions(spec, candidate, found, plan, cache):
+                            notes += [note] if note not in notes else []
+                        checks += found
             output = sandbox.output()
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
         checks, output = [], ""
@@ -144,8 +152,11 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
     elapsed = time.perf_counter() - started
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "feedback.md", feedback.markdown(name, score, load_error=load_error))
+    _write(
+        folder / "feedback.md", feedback.markdown(name, score, load_error=load_error, notes=notes)
+    )
     _write(folder / "checks.json", json.dumps([c.to_json() for c in checks], indent=1))
+    output = "\n".join([*notes, output]) if notes else output
     results = feedback.results_json(
         score, execution_time=round(elapsed, 3), output=output, load_error=load_error
     )
@@ -171,6 +182,64 @@ def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) ->
         if check.verdict in (FAIL, ERROR) and shrunk is not None and _smaller(shrunk, check):
             check.case, check.message = shrunk.case, shrunk.message
     return found
+
+
+#: Plan cases on which the course's oracle fails a submission, compared with other conventions.
+_EVIDENCE = 4
+
+
+def _conventions(
+    spec: Spec, candidate, found: list[Check], plan: Plan, cache: AnswerCache
+) -> list[str]:
+    """Which other convention explains the failing checks of `found`, if any: another
+    profile's (dropout's p), or a variant oracle (``oracle.conventions``) under which the
+    submission passes the plan cases it fails."""
+    failing = {(c.function, c.quantity) for c in found if c.verdict == FAIL}
+    dtype = found[0].dtype if found else None
+    if not failing or not (VARIANTS.get(spec.forward) or not spec.oracle):
+        return []
+    options = {"profile": plan.profile}
+    evidence = []
+    for case in plan.cases[spec.name, dtype]:
+        checks = runner.check_cases(spec, candidate, [case], dtype, "cpu", oracle=cache, **options)
+        if not _all_pass(checks, failing):
+            evidence.append(case)
+        if len(evidence) == _EVIDENCE:
+            break
+    if not spec.oracle:
+        for profile in PROFILES:
+            if PROFILES[profile] == PROFILES[plan.profile]:
+                continue
+            other = runner.check_cases(spec, candidate, evidence, dtype, "cpu", profile=profile)
+            if _all_pass(other, failing):
+                return [
+                    f"{spec.forward} follows the {profile} convention ({_describe(profile)}), "
+                    f"not {plan.profile}'s ({_describe(plan.profile)})."
+                ]
+        return []
+    notes = []
+    for variant in VARIANTS[spec.forward]:
+        oracle = functools.partial(answer, variant=variant)
+        other = runner.check_cases(
+            spec, candidate, evidence, dtype, "cpu", oracle=oracle, **options
+        )
+        if _all_pass(other, failing):
+            notes.append(f"{spec.forward} matches {variant}; this course's convention differs.")
+    return notes
+
+
+def _case(described: dict) -> Case:
+    keys = ("sizes", "params", "dtype", "seed")
+    return Case(**{key: described[key] for key in keys})
+
+
+def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:
+    verdicts = {(c.function, c.quantity): c.verdict for c in checks}
+    return all(verdicts.get(key) == PASS for key in keys)
+
+
+def _describe(profile: str) -> str:
+    return f"dropout's p is the {PROFILES[profile]['dropout_p']} probability"
 
 
 def _smaller(one: Check, other: Check) -> bool:

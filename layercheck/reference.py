@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from oracle import ORACLES
+from oracle.conventions import VARIANTS
 
 torch.set_num_threads(1)
 
@@ -42,6 +43,7 @@ def solve(
     device: str,
     upstream: Callable[[tuple[int, ...], int], np.ndarray],
     rounding: tuple[float, np.random.Generator] | None = None,
+    variant: str | None = None,
 ) -> dict[str, np.ndarray]:
     """Every quantity the oracle defines for `args`, computed in `dtype` on `device`.
 
@@ -50,10 +52,12 @@ def solve(
     the upstream gradient ``upstream(shape, k)`` (a loss's scalar by 1). Results are float64
     numpy. With ``rounding=(u, rng)``, every float tensor autograd saves for the backward
     (the analogue of a course's cache) is multiplied by ``1 +- u``, random signs from `rng`.
+    `variant` names another convention of the forward (``oracle.conventions.VARIANTS``).
     """
     tensors = to_tensors(spec, args, dtype, device)
     with _perturbing_saved_tensors(rounding):
-        outputs = ORACLES[spec.forward](*(tensors[name] for name in spec.args))
+        forward = ORACLES[spec.forward] if variant is None else VARIANTS[spec.forward][variant]
+        outputs = forward(*(tensors[name] for name in spec.args))
     primaries = [outputs[name] for name in spec.differentiated]
     weights = [
         None

@@ -52,6 +52,16 @@ STARTUP_S = 10.0
 FILE_LIMIT = 16 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
+#: ``python -I -m layercheck.child``, importing the parent's own layercheck (an installed copy
+#: may be another version): -B writes no bytecode into the submission's folder, -u loses no
+#: output when the child is killed.
+_COMMAND = (
+    sys.executable,
+    *("-I", "-B", "-u", "-c"),
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from layercheck.child import main; main(sys.argv)",
+)
+_ROOT = str(Path(__file__).resolve().parent.parent)
 _PLAIN = (type(None), bool, int, float)
 _KEYS = (*_PLAIN, str)
 
@@ -215,6 +225,7 @@ class Sandbox:
         self._output: str | None = None
         self._kept = _Kept()
         self._request = self._reply = -1  # the pipe ends the parent writes and reads
+        self._ahead = bytearray()  # what was read of the reply pipe beyond the last frame
         self._deadline = 0.0
 
     def __enter__(self) -> Sandbox:
@@ -249,10 +260,9 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
             **{name: "1" for name in _THREADS},
         }
-        command = [sys.executable, "-I", "-B", "-u", "-m", "layercheck.child"]
         try:
             self._process = subprocess.Popen(
-                [*command, str(request_r), str(reply_w)],
+                [*_COMMAND, _ROOT, str(request_r), str(reply_w)],
                 stdin=subprocess.DEVNULL,
                 stdout=self._output_file,
                 stderr=self._output_file,
@@ -412,26 +422,25 @@ class Sandbox:
             raise _Timeout
 
     def _write(self, pieces: list[bytes]) -> None:
-        for piece in pieces:
-            view = memoryview(piece)
-            while view:
-                self._wait(self._request, select.POLLOUT)
-                try:
-                    view = view[os.write(self._request, view) :]
-                except BlockingIOError:
-                    continue
+        view = memoryview(b"".join(pieces))
+        while view:
+            self._wait(self._request, select.POLLOUT)
+            try:
+                view = view[os.write(self._request, view) :]
+            except BlockingIOError:
+                continue
 
     def _read(self, n: int) -> bytearray:
-        buffer = bytearray(n)
-        view, got = memoryview(buffer), 0
-        while got < n:
+        """Exactly `n` bytes of the reply, read ahead in chunks by `self._deadline`."""
+        while len(self._ahead) < n:
             self._wait(self._reply, select.POLLIN)
-            chunk = os.read(self._reply, min(n - got, 1 << 20))
+            chunk = os.read(self._reply, max(n - len(self._ahead), 1 << 16))
             if not chunk:
                 raise EOFError
-            view[got : got + len(chunk)] = chunk
-            got += len(chunk)
-        return buffer
+            self._ahead += chunk
+        taken = self._ahead[:n]
+        del self._ahead[:n]
+        return taken
 
     def _death(self) -> str:
         """Why the child went away."""

@@ -237,3 +237,41 @@ def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     command = shutil.which("layercheck")
     assert command, "the layercheck command is not installed (pip install .)"
     return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+ROW_SHAPED_STATS = """
+from impl.layers import *  # noqa: F403
+from impl.layers import batchnorm_forward as _course
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    out, cache = _course(x, gamma, beta, bn_param)
+    for key in ("running_mean", "running_var"):
+        bn_param[key] = bn_param[key].reshape(1, -1)
+    return out, cache
+"""
+
+
+@pytest.mark.parametrize(
+    "submission, function, convention",
+    [
+        ("dropout_p_as_drop", "dropout_forward", "drop probability"),
+        ("batchnorm_unbiased_running_var", "batchnorm_forward", "unbiased variance"),
+        ("batchnorm_row_shaped_stats", "batchnorm_forward", "shaped (1, D)"),
+        ("lstm_step_torch_gate_order", "lstm_step_forward", "gate order i, f, g, o"),
+    ],
+)
+def test_feedback_names_the_other_convention_a_submission_followed(
+    tmp_path, submission, function, convention
+):
+    path = HERE / "bugs" / f"{submission}.py"
+    if not path.exists():
+        path = tmp_path / f"{submission}.py"
+        path.write_text(ROW_SHAPED_STATS)
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(f'[[items]]\nfunction = "{function}"\npoints = 1\n')
+    plan = grade.plan(rubric.load(rubric_path, "cs231n"), "cs231n", examples=EXAMPLES)
+    grade.grade_one(submission, path, plan, AnswerCache(tmp_path / "answers"), tmp_path)
+    text = (tmp_path / submission / "feedback.md").read_text()
+    assert convention in text, text
+    assert convention in results_of(tmp_path, submission)["output"]
