@@ -92,7 +92,8 @@ def npy(value: np.ndarray | np.generic) -> bytes:
         return buffer.getvalue()
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {value.shape!r}, }}"
     header += " " * (-(len(header) + 11) % 64) + "\n"  # the data starts 64-byte aligned
-    return b"".join((_MAGIC_1, struct.pack("<H", len(header)), header.encode(), value.tobytes()))
+    data = value.reshape(-1).view(np.uint8) if value.flags.c_contiguous else value.tobytes()
+    return b"".join((_MAGIC_1, struct.pack("<H", len(header)), header.encode(), data))
 
 
 def array(blob: bytearray) -> np.ndarray:
@@ -102,8 +103,8 @@ def array(blob: bytearray) -> np.ndarray:
         shape, fortran, dtype, offset = _npy_header(blob)
     except (KeyError, ValueError, TypeError, struct.error) as exc:
         raise ProtocolError(f"a blob is not a .npy array ({exc})") from None
-    if dtype.hasobject:
-        raise ProtocolError("a blob holds an array of Python objects")
+    if not _travels(dtype):
+        raise ProtocolError(f"a blob holds an array of dtype {dtype}")
     if math.prod(shape) * dtype.itemsize != len(blob) - offset:
         raise ProtocolError(f"a .npy blob's size does not match its shape {shape}")
     flat = np.frombuffer(blob, dtype, math.prod(shape), offset)
@@ -176,7 +177,7 @@ class _Child:
         reply["changes"] = [
             [i, change]
             for i, (slot, old) in enumerate(zip(slots, before, strict=True))
-            if (change := self.change(slot, old, slots, own, out)) is not None
+            if (change := self.change(slot, old, slots, out)) is not None
         ]
         return reply, out
 
@@ -221,13 +222,13 @@ class _Child:
                 return {"slot": i}
         if type(value) in _PLAIN and not (type(value) is int and abs(value) >= 2**63):
             return value
-        if isinstance(value, np.generic) and not value.dtype.hasobject:
+        if isinstance(value, np.generic) and _travels(value.dtype):
             out.append(npy(value))
             return {"npy": len(out) - 1, "scalar": True}
         kept = self.next_id
         self.next_id += 1
         self.kept[kept] = (value, own)
-        if type(value) is np.ndarray and not value.dtype.hasobject:
+        if type(value) is np.ndarray and _travels(value.dtype):
             out.append(npy(value))
             return {"npy": len(out) - 1, "ref": kept}
         try:
@@ -236,9 +237,11 @@ class _Child:
             description = f"a {type(value).__name__}"
         return {"handle": kept, "describe": description}
 
-    def change(self, slot: Any, old: Any, slots: list, own: list, out: list[bytes]) -> Any:
+    def change(self, slot: Any, old: Any, slots: list, out: list[bytes]) -> Any:
         """How `slot` differs from its snapshot `old`: its new content for an array; for a
-        dict, [key, "set", value], [key, "update", blob] or [key, "del"] per changed key."""
+        dict, [key, "set", value], [key, "update", blob] or [key, "del"] per changed key. A
+        value put into a dict is kept without the call's arguments (the dict is one of them:
+        the parent would keep the two alive through each other)."""
         if isinstance(slot, np.ndarray):
             if snapshot(slot) == old:
                 return None
@@ -249,11 +252,16 @@ class _Child:
             if type(key) not in _KEYS:
                 continue
             if key not in old or (item is not old[key][0] and not _equal(item, old[key][0])):
-                entries.append([key, "set", self.result(item, slots, own, out)])
+                entries.append([key, "set", self.result(item, slots, [], out)])
             elif isinstance(item, np.ndarray) and snapshot(item) != old[key][1]:
                 out.append(npy(item))
                 entries.append([key, "update", len(out) - 1])
         return {"dict": entries} if entries else None
+
+
+def _travels(dtype: np.dtype) -> bool:
+    """Whether arrays of `dtype` travel as .npy: no Python objects, a size per element."""
+    return not dtype.hasobject and dtype.itemsize > 0
 
 
 def _slot(wire: Any) -> bool:
@@ -337,11 +345,13 @@ def main(argv: list[str]) -> None:
         except EOFError:
             return
         try:
-            _send(reply_fd, *child.serve(header, blobs))
+            reply, out = child.serve(header, blobs)
         except MemoryError:
-            del header, blobs
-            fatal = f"exceeded the memory limit ({child.memory_mb} MB)"
-            _send(reply_fd, {"fatal": fatal}, [])
+            reply, out = {"fatal": f"exceeded the memory limit ({child.memory_mb} MB)"}, []
+        except Exception as exc:  # what the submission did broke the sandbox's own code
+            reply, out = {"fatal": f"the sandbox failed: {observe.last_line(exc)}"}, []
+        del header, blobs
+        _send(reply_fd, reply, out)
 
 
 if __name__ == "__main__":

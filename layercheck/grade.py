@@ -145,8 +145,9 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
                             notes += [note] if note not in notes else []
                         checks += found
             output = sandbox.output()
+        child_cpu, isolation = sandbox.cpu_used_s, sandbox.isolation
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
-        checks, output = [], ""
+        checks, output, child_cpu, isolation = [], "", 0.0, {}
         load_error = f"grading failed: {last_line(exc)}"
     score = plan.rubric.score(checks)
     elapsed = time.perf_counter() - started
@@ -160,7 +161,12 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
     results = feedback.results_json(
         score, execution_time=round(elapsed, 3), output=output, load_error=load_error
     )
-    results["extra_data"] = {"plan": plan.digest(), "submission": str(path)}
+    results["extra_data"] = {
+        "plan": plan.digest(),
+        "submission": str(path),
+        "child_cpu_s": round(child_cpu, 3),
+        "isolation": isolation,
+    }
     _write(folder / "results.json", json.dumps(results, indent=1))
     return {"name": name, "score": score.total, "max_score": score.max_total, "seconds": elapsed}
 

@@ -25,6 +25,7 @@ A sandbox is not thread-safe, and its child is killed when the thread that start
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import io
 import os
 import resource
@@ -52,6 +53,7 @@ STARTUP_S = 10.0
 FILE_LIMIT = 16 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 #: ``python -I -m layercheck.child``, importing the parent's own layercheck (an installed copy
 #: may be another version): -B writes no bytecode into the submission's folder, -u loses no
 #: output when the child is killed.
@@ -160,11 +162,19 @@ class _Timeout(Exception):
 
 
 @cache
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
+def _libc() -> tuple[Callable[..., int], Callable[..., int]] | None:
+    """libc's prctl and unshare, looked up in the parent (the forked child should not load
+    or look up symbols); None where there are none."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl, libc.unshare
+    except (AttributeError, OSError):  # not Linux
+        return None
 
 
-def _confine(cpu_s: int, memory_mb: int, libc: ctypes.CDLL) -> None:
+def _confine(
+    cpu_s: int, memory_mb: int, libc: tuple[Callable[..., int], Callable[..., int]] | None
+) -> None:
     """Runs in the forked child before exec: resource limits (within the current hard
     limits), death with the parent, and a network namespace of its own where allowed."""
     limits = {
@@ -178,12 +188,11 @@ def _confine(cpu_s: int, memory_mb: int, libc: ctypes.CDLL) -> None:
         if ceiling != resource.RLIM_INFINITY:
             soft, hard = min(soft, ceiling), min(hard, ceiling)
         resource.setrlimit(kind, (soft, hard))
-    try:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if libc.unshare(_CLONE_NEWNET) != 0:
-            libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
-    except AttributeError:  # not Linux
-        pass
+    if libc is not None:
+        prctl, unshare = libc
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if unshare(_CLONE_NEWNET) != 0:
+            unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
 
 
 class Sandbox:
@@ -214,6 +223,7 @@ class Sandbox:
         self.load_error: str | None = None
         #: Why the sandbox is dead (one line), or None while it is usable.
         self.failure: str | None = None
+        self.cpu_used_s = 0.0  # the child's CPU time (user + system), known once it stopped
         #: What the child is confined by beyond its limits: ``{"network": isolated?}``.
         self.isolation: dict[str, bool] = {"network": False}
         #: The child's process id (also its process group's), once started.
@@ -245,6 +255,8 @@ class Sandbox:
         (and the child is gone) or `candidate()` holds the functions found."""
         from layercheck.specs import all_functions
 
+        if self.pid is not None:
+            raise RuntimeError("a sandbox starts once")
         self._scratch = tempfile.TemporaryDirectory(
             prefix="layercheck-sandbox-", ignore_cleanup_errors=True
         )
@@ -252,6 +264,11 @@ class Sandbox:
         self._output_file = open(os.path.join(scratch, "output.txt"), "w+b")  # noqa: SIM115
         request_r, self._request = os.pipe()
         self._reply, reply_w = os.pipe()
+        for end in (self._request, self._reply):
+            try:
+                fcntl.fcntl(end, _F_SETPIPE_SZ, 1 << 20)  # fewer wake-ups for large arrays
+            except OSError:  # over the system's maximum, or not Linux
+                pass
         env = {
             "PATH": os.environ.get("PATH", os.defpath),
             "HOME": scratch,
@@ -260,6 +277,7 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
             **{name: "1" for name in _THREADS},
         }
+        libc = _libc()
         try:
             self._process = subprocess.Popen(
                 [*_COMMAND, _ROOT, str(request_r), str(reply_w)],
@@ -270,7 +288,7 @@ class Sandbox:
                 env=env,
                 pass_fds=(request_r, reply_w),
                 start_new_session=True,
-                preexec_fn=lambda: _confine(self.cpu_s, self.memory_mb, _libc()),
+                preexec_fn=lambda: _confine(self.cpu_s, self.memory_mb, libc),
             )
         except BaseException:
             os.close(self._request)
@@ -293,9 +311,7 @@ class Sandbox:
         except Raised as failure:
             self.load_error = str(failure)
 
-    def _loaded(self, reply: Any, names: set[str]) -> None:
-        if not isinstance(reply, dict):
-            raise self._die("the submission's process broke the protocol: a bad first reply")
+    def _loaded(self, reply: dict[str, Any], names: set[str]) -> None:
         netns = reply.get("netns")
         self.isolation["network"] = bool(netns) and netns != _netns()
         if "load_error" in reply:
@@ -305,7 +321,7 @@ class Sandbox:
             found = reply.get("ready")
             if not isinstance(found, list):
                 raise self._die("the submission's process broke the protocol: a bad first reply")
-            self._functions = [name for name in found if name in names]
+            self._functions = [name for name in found if isinstance(name, str) and name in names]
 
     def candidate(self) -> dict[str, Callable[..., Any]]:
         """The functions the submission defines, by name, each running in the child."""
@@ -339,7 +355,7 @@ class Sandbox:
             if "fatal" in reply:
                 raise self._die(str(reply["fatal"]))
             for index, change in reply["changes"]:
-                self._apply(slots[_index(index, len(slots))], change, blobs, slots, own)
+                self._apply(slots[_index(index, len(slots))], change, blobs, slots)
             if "raised" in reply:
                 raise Raised(str(reply["raised"]))
             returned = reply["returned"]
@@ -372,10 +388,9 @@ class Sandbox:
         self._kept.track(handle, handle.id, own)
         return handle
 
-    def _apply(
-        self, slot: Any, change: Any, blobs: list[bytearray], slots: list[Any], own: list[Any]
-    ) -> None:
-        """Apply a change the child reported to the parent's object `slot`."""
+    def _apply(self, slot: Any, change: Any, blobs: list[bytearray], slots: list[Any]) -> None:
+        """Apply a change the child reported to the parent's object `slot` (a value put into
+        a dict is kept without the call's arguments, as in the child)."""
         if isinstance(slot, np.ndarray):
             _assign(slot, array(blobs[_index(change["array"], len(blobs))]))
             return
@@ -385,7 +400,7 @@ class Sandbox:
             if action == "del":
                 slot.pop(key, None)
             elif action == "set":
-                slot[key] = self._value(rest[0], blobs, slots, own)
+                slot[key] = self._value(rest[0], blobs, slots, [])
             elif action == "update":
                 new = array(blobs[_index(rest[0], len(blobs))])
                 if isinstance(slot.get(key), np.ndarray):
@@ -410,8 +425,8 @@ class Sandbox:
             raise self._die(self._death()) from None
         except ProtocolError as exc:
             raise self._die(f"the submission's process broke the protocol: {exc}") from None
-        if not isinstance(reply, dict):
-            raise self._die("the submission's process broke the protocol: a reply not a dict")
+        if not isinstance(reply, dict) or self._ahead:
+            raise self._die("the submission's process broke the protocol: not one reply")
         return reply, blobs_back
 
     def _wait(self, fd: int, event: int) -> None:
@@ -431,16 +446,21 @@ class Sandbox:
                 continue
 
     def _read(self, n: int) -> bytearray:
-        """Exactly `n` bytes of the reply, read ahead in chunks by `self._deadline`."""
-        while len(self._ahead) < n:
+        """Exactly `n` bytes of the reply by `self._deadline`, read straight into place; what
+        comes beyond them (up to 64 KB) is kept for the next read."""
+        buffer = bytearray(n)
+        got = min(n, len(self._ahead))
+        buffer[:got] = self._ahead[:got]
+        del self._ahead[:got]
+        view, spare = memoryview(buffer), bytearray(1 << 16)
+        while got < n:
             self._wait(self._reply, select.POLLIN)
-            chunk = os.read(self._reply, max(n - len(self._ahead), 1 << 16))
-            if not chunk:
+            size = os.readv(self._reply, [view[got:], spare])
+            if not size:
                 raise EOFError
-            self._ahead += chunk
-        taken = self._ahead[:n]
-        del self._ahead[:n]
-        return taken
+            self._ahead += spare[: max(0, got + size - n)]
+            got = min(n, got + size)
+        return buffer
 
     def _death(self) -> str:
         """Why the child went away."""
@@ -463,6 +483,7 @@ class Sandbox:
     def _stop(self) -> None:
         if self._process is None:
             return
+        self.cpu_used_s = _cpu_seconds(self._process.pid)
         try:
             os.killpg(self._process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):  # the group is gone already
@@ -491,6 +512,15 @@ class Sandbox:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) process `pid` has used; 0 where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _index(value: Any, limit: int | None = None) -> int:

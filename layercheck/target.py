@@ -23,6 +23,10 @@ from layercheck.observe import last_line
 DEFAULT = "impl"
 _counter = itertools.count()
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+#: Modules of the courses' starter code that submissions import but often do not include.
+COURSE_HELPERS = frozenset(
+    {"fast_layers", "im2col", "im2col_cython", "layer_utils", "gradient_check", "data_utils"}
+)
 #: Files where courses keep the layers, searched first (LAYER_API.md's profiles).
 _PREFERRED = ("layers.py", "conv_layers.py", "rnn_layers.py")
 
@@ -85,6 +89,14 @@ def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, 
         name = ".".join((package, *relative.parts)).removesuffix(".__init__")
         try:
             modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            helper = (exc.name or "").rpartition(".")[2]
+            if helper in COURSE_HELPERS:
+                raise TargetError(
+                    f"{file.name} imports {exc.name}, a course helper file the submission does "
+                    f"not include (include the course's {helper}.py, or remove the import)"
+                ) from None
+            raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
         except Exception as exc:
             raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
     return _functions(modules, names)

@@ -275,3 +275,14 @@ def test_feedback_names_the_other_convention_a_submission_followed(
     text = (tmp_path / submission / "feedback.md").read_text()
     assert convention in text, text
     assert convention in results_of(tmp_path, submission)["output"]
+
+
+def test_a_missing_course_helper_module_is_named_in_the_reason(tmp_path):
+    (tmp_path / "hw" / "cs231n").mkdir(parents=True)
+    (tmp_path / "hw" / "cs231n" / "layers.py").write_text(
+        "import numpy as np\nfrom cs231n.fast_layers import *\n"
+    )
+    plan = grade.plan(rubric.load(_small_rubric(tmp_path), "cs231n"), "cs231n", examples=2)
+    grade.grade_one("hw", tmp_path / "hw", plan, AnswerCache(tmp_path / "answers"), tmp_path)
+    output = results_of(tmp_path, "hw")["output"]
+    assert "cs231n.fast_layers, a course helper file" in output, output
