@@ -39,6 +39,7 @@ def make_batch(folder: Path, count: int) -> dict[str, int]:
     """`count` submissions: 40% correct (loop style and vectorised), 30% planted bugs, 20%
     starter stubs, 10% that cannot be imported. Returns how many of each."""
     bugs = sorted((ROOT / "tests" / "bugs").glob("*.py"))
+    folder.mkdir(parents=True)
     kinds = {"correct": 0, "buggy": 0, "unfinished": 0, "broken": 0}
     for i in range(count):
         share = i % 10
@@ -149,8 +150,9 @@ def render(result: dict) -> str:
     peak = result["peak_rss"]
     lines += [
         "",
-        f"Peak resident memory: grader {peak['grader_mb']} MB (workers are forks of it), "
-        f"largest submission child {peak['largest_child_mb']} MB. Target: at least "
+        f"Peak resident memory: grader {peak['grader_mb']} MB; largest child process (a "
+        f"forked grading worker or a submission's sandbox) {peak['largest_child_mb']} MB. "
+        "Target: at least "
         f"{result['target_per_second']:g} submission per second.",
     ]
     return "\n".join(lines) + "\n"
