@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(DEFAULT_OUT),
         help=f"folder for both reports (default: ./{DEFAULT_OUT})",
     )
+    check.add_argument("--html", type=Path, help="also write the HTML page here")
     check.add_argument("--functions", help="comma-separated functions to check (default: all)")
     check.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     check.add_argument("--devices", default=",".join(DEVICES), help="comma-separated devices")
@@ -116,10 +117,33 @@ def _parser() -> argparse.ArgumentParser:
         "--cache", type=Path, help="oracle answers (default: ~/.cache/layercheck/answers)"
     )
     grading.set_defaults(run=_grade)
-    merging = commands.add_parser("merge", help="merge shard outputs into one gradebook")
-    merging.add_argument("out", type=Path, help="folder for the merged results")
-    merging.add_argument("shards", type=Path, nargs="+", help="output folders of the shards")
+    merging = commands.add_parser(
+        "merge", help="merge partial reports (JSON files) or grading shards (folders) into one"
+    )
+    merging.add_argument("inputs", type=Path, nargs="+", help="reports, or shard output folders")
+    merging.add_argument(
+        "--out", type=Path, required=True, help="the merged report, or gradebook folder"
+    )
     merging.set_defaults(run=_merge)
+    differ = commands.add_parser("diff", help="what changed between two reports")
+    differ.add_argument("base", type=Path, help="the base report (JSON)")
+    differ.add_argument("new", type=Path, help="the new report (JSON)")
+    differ.add_argument("--markdown", type=Path, help="also write the Markdown to this file")
+    differ.add_argument(
+        "--fail-on",
+        choices=("regression", "any"),
+        default="regression",
+        help="exit 1 on a verdict regression (default) or on any change",
+    )
+    differ.add_argument(
+        "--factor", type=float, default=2.0, help="ratio growth reported as drift (default 2)"
+    )
+    differ.set_defaults(run=_diff)
+    rendering = commands.add_parser("report", help="render a JSON report as HTML or Markdown")
+    rendering.add_argument("report", type=Path, help="a JSON report")
+    rendering.add_argument("--html", type=Path, help="write the HTML page here")
+    rendering.add_argument("--markdown", type=Path, help="write the Markdown here")
+    rendering.set_defaults(run=_report)
     autograder = commands.add_parser("autograder", help="Gradescope: build the zip, or run in it")
     autograder.add_argument("action", choices=("build", "run"))
     autograder.add_argument("--out", type=Path, help="build: the zip to write")
@@ -140,8 +164,8 @@ def _check(options: argparse.Namespace) -> int:
     import pytest
 
     _validate(options)
-    subject = options.target or target.DEFAULT
-    if Path(subject).exists():
+    subject = options.target
+    if subject is not None and Path(subject).exists():
         subject = str(Path(subject).resolve())
     target.load(subject)  # a bad target is a one-line usage error, before any worker starts
     suite = importlib.util.find_spec("layercheck.suite").origin  # found, not imported (torch)
@@ -168,8 +192,6 @@ def _check(options: argparse.Namespace) -> int:
         _workers(options.workers, options.examples),
         "--dist",
         "worksteal",
-        "--lc-target",
-        subject,
         "--lc-json",
         str(json_path),
         "--lc-markdown",
@@ -185,12 +207,18 @@ def _check(options: argparse.Namespace) -> int:
         "--lc-devices",
         options.devices,
     ]
+    if subject is not None:
+        arguments += ["--lc-target", subject]
     if options.functions:
         arguments += ["--lc-functions", options.functions]
     status = pytest.main(arguments)
     if not json_path.is_file():
         raise UsageError(f"the suite wrote no report (pytest exit status {int(status)})")
     document = json.loads(json_path.read_text())
+    if options.html:
+        from layercheck import html
+
+        html.write(document, options.html)
     _print_summary(document, json_path, markdown_path)
     return 0 if document["summary"]["passed"] else 1
 
@@ -225,16 +253,59 @@ def _grade(options: argparse.Namespace) -> int:
 
 
 def _merge(options: argparse.Namespace) -> int:
-    from layercheck import gradebook
+    from layercheck import gradebook, report
 
-    for shard in options.shards:
-        if not shard.is_dir():
-            raise UsageError(f"{shard}: no such folder")
+    missing = [str(path) for path in options.inputs if not path.exists()]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder")
+    if all(path.is_dir() for path in options.inputs):
+        try:
+            gradebook.merge(options.out, options.inputs)
+        except ValueError as problem:
+            raise UsageError(str(problem)) from None
+        print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
+        return 0
+    if any(path.is_dir() for path in options.inputs):
+        raise UsageError("merge takes either reports (JSON files) or shard folders, not both")
     try:
-        gradebook.merge(options.out, options.shards)
-    except ValueError as problem:
+        merged = report.merge([report.load(path) for path in options.inputs])
+    except report.ReportError as problem:
         raise UsageError(str(problem)) from None
-    print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
+    report.write_json(merged, options.out)
+    print(f"report: {options.out}")
+    return 0
+
+
+def _diff(options: argparse.Namespace) -> int:
+    from layercheck import diff, report
+
+    try:
+        base, new = report.load(options.base), report.load(options.new)
+    except report.ReportError as problem:
+        raise UsageError(str(problem)) from None
+    found = diff.diff(base, new, options.factor)
+    text = diff.to_markdown(found, options.base.name, options.new.name)
+    print(text, end="")
+    if options.markdown:
+        options.markdown.parent.mkdir(parents=True, exist_ok=True)
+        options.markdown.write_text(text)
+    return 1 if found.failed(options.fail_on) else 0
+
+
+def _report(options: argparse.Namespace) -> int:
+    from layercheck import html, report
+
+    try:
+        document = report.load(options.report)
+    except report.ReportError as problem:
+        raise UsageError(str(problem)) from None
+    if not (options.html or options.markdown):
+        raise UsageError("report needs --html FILE or --markdown FILE")
+    if options.html:
+        html.write(document, options.html)
+    if options.markdown:
+        options.markdown.parent.mkdir(parents=True, exist_ok=True)
+        options.markdown.write_text(report.to_markdown(document))
     return 0
 
 

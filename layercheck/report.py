@@ -22,7 +22,7 @@ from layercheck.cases import DTYPES
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEVICES = ("cpu", "cuda")
 #: Verdicts that make `check` exit 1 (skipped counts as passed).
 FAILING = (FAIL, ERROR, NOT_IMPLEMENTED)
@@ -64,6 +64,72 @@ def environment() -> dict[str, Any]:
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
     }
+
+
+#: Schema versions `load` reads: 1 lacks the checks' ratio histograms.
+READABLE = (1, 2)
+SCHEMA = Path(__file__).with_name("report.schema.json")
+
+
+class ReportError(Exception):
+    """A report that cannot be read, or reports that cannot be merged; one line."""
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The report at `path`, validated against the published JSON Schema."""
+    import jsonschema
+
+    try:
+        document = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read a JSON report: {exc}") from None
+    found = document.get("schema_version") if isinstance(document, dict) else None
+    if found not in READABLE:
+        readable = ", ".join(map(str, READABLE))
+        raise ReportError(
+            f"{path}: schema_version {found!r} is not one this layercheck reads ({readable})"
+        )
+    schema = json.loads(SCHEMA.read_text())
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(document)
+    )
+    if error is not None:
+        where = "/".join(str(part) for part in error.absolute_path) or "(top)"
+        raise ReportError(f"{path}: not a valid report at {where}: {error.message}")
+    return document
+
+
+def merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from partial ones (functions or devices split across runs of the same
+    seed, profile and examples). Raises ReportError on a check present in two of them, or
+    runs that differ in what decides their cases."""
+    first = reports[0]["meta"]
+    for other in reports[1:]:
+        for key in ("seed", "profile", "examples", "target"):
+            if other["meta"].get(key) != first.get(key):
+                raise ReportError(
+                    f"cannot merge runs with different {key}: "
+                    f"{first.get(key)!r} and {other['meta'].get(key)!r}"
+                )
+    seen: dict[tuple, int] = {}
+    for index, document in enumerate(reports):
+        for check in document["checks"]:
+            key = (check["function"], check["quantity"], check["dtype"], check["device"])
+            if key in seen:
+                raise ReportError(
+                    f"check {' '.join(key)} is in reports {seen[key] + 1} and {index + 1}: "
+                    "the runs overlap"
+                )
+            seen[key] = index
+    meta = dict(first)
+    meta["duration_s"] = round(sum(document["meta"]["duration_s"] for document in reports), 3)
+    meta["gpu"] = next((d["meta"]["gpu"] for d in reports if d["meta"].get("gpu")), None)
+    for key in ("functions", "dtypes", "devices"):
+        parts = [document["meta"].get(key) for document in reports]
+        meta[key] = None if None in parts else list(dict.fromkeys(x for p in parts for x in p))
+    if meta["functions"] is not None and set(meta["functions"]) >= set(_ALL_FUNCTIONS):
+        meta["functions"] = None  # the shards cover everything: as an unsharded run
+    return build([check for document in reports for check in document["checks"]], meta)
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
@@ -146,6 +212,9 @@ _ROWS = {
         for quantity in quantities
     )
 }
+
+
+_ALL_FUNCTIONS = [function for spec in REGISTRY.values() for function in spec.functions]
 
 
 def _order(check: dict[str, Any]) -> tuple:

@@ -43,7 +43,8 @@ def load(target: str | None = None, names: list[str] | None = None) -> dict[str,
         from layercheck.specs import all_functions
 
         names = all_functions()
-    target = target or DEFAULT
+    if target is None:  # the bundled impl, whatever folders the working directory holds
+        return _functions([importlib.import_module(DEFAULT)], names)
     path = Path(target)
     if path.suffix == ".py":
         if not path.is_file():

@@ -2,11 +2,13 @@
 
 A check is identified by (function, quantity, dtype, device). Its verdict is the worst
 observation's, and it keeps the figures: worst errors, worst ratio of error over tolerance,
-the peer's own error, and for any verdict but pass the smallest failing case.
+the histogram of the ratios, the peer's own error, and for any verdict but pass the smallest
+failing case.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,10 @@ if TYPE_CHECKING:
 
 PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED = "pass", "fail", "error", "not_implemented", "skipped"
 VERDICTS = (PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED)
+
+#: Edges of the bins of a check's ratio histogram: 1e-6 to 1e2 in half decades; the first
+#: bin holds ratios below 1e-6 (exact zeros included), the last those of 1e2 and above.
+RATIO_EDGES = tuple(10 ** (k / 2) for k in range(-12, 5))
 
 #: Which observation decides a check when several disagree.
 _SEVERITY = {SKIPPED: 0, PASS: 1, NOT_IMPLEMENTED: 2, FAIL: 3, ERROR: 4}
@@ -58,6 +64,7 @@ class Check:
     peer_error: float | None = None
     message: str | None = None
     case: dict[str, Any] | None = None
+    ratio_counts: list[int] = field(default_factory=lambda: [0] * (len(RATIO_EDGES) + 1))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,6 +75,8 @@ class Check:
         self.max_abs_error = _max(self.max_abs_error, seen.abs_error)
         self.max_rel_error = _max(self.max_rel_error, seen.rel_error)
         self.peer_error = _max(self.peer_error, seen.peer_error)
+        if seen.ratio is not None:
+            self.ratio_counts[bisect.bisect_right(RATIO_EDGES, seen.ratio)] += 1
         if seen.ratio is not None and (self.ratio is None or seen.ratio > self.ratio):
             self.ratio, self.tolerance = seen.ratio, seen.tolerance
         if seen.verdict == PASS:

@@ -26,6 +26,7 @@ CHECK_FIELDS = {
     "peer_error",
     "message",
     "case",
+    "ratio_counts",
 }
 META_FIELDS = {
     "layercheck",
@@ -66,7 +67,7 @@ def verdicts(report: dict) -> dict[tuple[str, str, str], str]:
 def test_default_check_of_impl_passes_with_both_reports(tmp_path):
     process, report = layercheck(tmp_path, "--examples", "5", "--workers", "2")
     assert process.returncode == 0, process.stdout + process.stderr
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert META_FIELDS <= set(report["meta"]), set(report["meta"])
     assert report["meta"]["workers"] == 2
     for check in report["checks"]:

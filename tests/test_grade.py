@@ -162,7 +162,7 @@ def test_shards_merge_into_the_gradebook_of_the_whole_batch(batch, tmp_path):
     for i, folder in enumerate(shards, start=1):
         grade.grade(grade.shard(entries, f"{i}/2"), plan, cache, folder)
     assert {len(grade.shard(entries, "1/2")), len(grade.shard(entries, "2/2"))} == {3, 4}
-    process = _layercheck(tmp_path, "merge", str(tmp_path / "merged"), *map(str, shards))
+    process = _layercheck(tmp_path, "merge", *map(str, shards), "--out", str(tmp_path / "merged"))
     assert process.returncode == 0, process.stderr
     merged = (tmp_path / "merged" / "gradebook.csv").read_text()
     assert merged == (tmp_path / "whole" / "gradebook.csv").read_text()

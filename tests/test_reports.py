@@ -1,0 +1,126 @@
+"""Reports as data: the published JSON Schema, `diff` between reports, `merge` of partial
+ones, and the committed baseline, all through the installed command."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from layercheck import diff, report
+from layercheck.report import ReportError
+
+HERE = Path(__file__).parent
+BASELINE = HERE.parent / "reports" / "cpu" / "report.json"
+BUG = HERE / "bugs" / "affine_db_mean.py"
+FUNCTIONS = "affine_forward,affine_backward,relu_forward,relu_backward"
+QUICK = ["--examples", "12", "--workers", "1"]
+
+
+def layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    command = shutil.which("layercheck")
+    assert command, "the layercheck command is not installed (pip install .)"
+    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def checked(cwd: Path, name: str, *args: str) -> Path:
+    """Run `layercheck check` and return its JSON report's path."""
+    out = cwd / name
+    process = layercheck(cwd, "check", *args, *QUICK, "--out", str(out))
+    assert process.returncode in (0, 1), process.stderr
+    return out / "report.json"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """impl and a planted bug over the same functions, and impl in two shards."""
+    cwd = tmp_path_factory.mktemp("runs")
+    return {
+        "impl": checked(cwd, "impl", "--functions", FUNCTIONS),
+        "bug": checked(cwd, "bug", str(BUG), "--functions", FUNCTIONS),
+        "shard1": checked(cwd, "shard1", "--functions", "affine_forward,affine_backward"),
+        "shard2": checked(cwd, "shard2", "--functions", "relu_forward,relu_backward"),
+        "cwd": cwd,
+    }
+
+
+def test_reports_validate_against_the_published_schema(runs):
+    for path in (BASELINE, runs["impl"], runs["bug"]):
+        assert report.load(path)["checks"]
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda d: d.update(schema_version=99), "schema_version 99 is not one this layercheck"),
+        (lambda d: d["checks"][0].pop("verdict"), "'verdict' is a required property"),
+        (lambda d: d["checks"][0].update(verdict="passed"), "checks/0/verdict"),
+    ],
+)
+def test_a_report_of_another_version_or_shape_is_refused_with_one_line(runs, change, problem):
+    document = json.loads(runs["impl"].read_text())
+    change(document)
+    broken = runs["cwd"] / "broken.json"
+    broken.write_text(json.dumps(document))
+    with pytest.raises(ReportError) as refused:
+        report.load(broken)
+    assert problem in str(refused.value) and "\n" not in str(refused.value)
+    process = layercheck(runs["cwd"], "diff", str(runs["impl"]), str(broken))
+    assert process.returncode == 2 and len(process.stderr.strip().splitlines()) == 1
+
+
+def test_a_report_diffed_with_itself_is_empty(runs):
+    process = layercheck(runs["cwd"], "diff", str(runs["impl"]), str(runs["impl"]))
+    assert process.returncode == 0, process.stdout
+    assert "no changes" in process.stdout
+
+
+def test_diff_against_a_planted_bug_names_exactly_the_checks_it_breaks(runs):
+    base, new = report.load(runs["impl"]), report.load(runs["bug"])
+    found = diff.diff(base, new)
+    broken = {(f, q, dtype, "cpu") for f, q, dtype in _breaks(BUG)}
+    assert {key for key, *_ in found.regressions} == broken
+    assert not found.added and not found.removed and not found.improvements
+    markdown = runs["cwd"] / "comment.md"
+    process = layercheck(
+        runs["cwd"], "diff", str(runs["impl"]), str(runs["bug"]), "--markdown", str(markdown)
+    )
+    assert process.returncode == 1
+    assert (
+        "Regressions (3)" in markdown.read_text() and "| affine_backward | db |" in process.stdout
+    )
+
+
+def test_merged_shards_equal_the_unsharded_run_apart_from_timing(runs):
+    merged = runs["cwd"] / "merged.json"
+    process = layercheck(
+        runs["cwd"], "merge", str(runs["shard1"]), str(runs["shard2"]), "--out", str(merged)
+    )
+    assert process.returncode == 0, process.stderr
+    whole, joined = report.load(runs["impl"]), report.load(merged)
+    for document in (whole, joined):
+        document["meta"].pop("duration_s")
+    assert joined["meta"] == whole["meta"]
+    assert joined["checks"] == whole["checks"] and joined["summary"] == whole["summary"]
+
+
+def test_merging_overlapping_reports_is_refused_with_one_line(runs):
+    process = layercheck(
+        runs["cwd"], "merge", str(runs["impl"]), str(runs["shard1"]), "--out", "x.json"
+    )
+    assert process.returncode == 2
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and "overlap" in lines[0] and "affine_forward" in lines[0]
+
+
+def test_a_quick_check_of_impl_has_no_regression_against_the_baseline(tmp_path):
+    quick = checked(tmp_path, "quick")
+    process = layercheck(tmp_path, "diff", str(BASELINE), str(quick))
+    assert process.returncode == 0, process.stdout
+
+
+def _breaks(bug: Path) -> set[tuple[str, str, str]]:
+    namespace: dict = {}
+    exec(compile(bug.read_text(), str(bug), "exec"), namespace)
+    return {(f, q, dtype) for (f, q), dtypes in namespace["BREAKS"].items() for dtype in dtypes}
