@@ -2,10 +2,15 @@
 
 Each oracle takes the forward's arguments as tensors (parameter dicts hold tensors and
 plain values) and returns a dict of named outputs. Gradients come only from autograd,
-never from hand-written backwards. TF32 is off so CUDA float32 is true float32.
+never from hand-written backwards. TF32 is off so CUDA float32 is true float32, and torch's
+deterministic algorithms are on where it has them (warning, not failing, where it has none).
 """
 
-import torch
+import os
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS determinism, before CUDA
+
+import torch  # noqa: E402
 
 from oracle import conv_layers, layers, rnn_layers
 
@@ -13,5 +18,7 @@ ORACLES = {**layers.ORACLES, **conv_layers.ORACLES, **rnn_layers.ORACLES}
 
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
+torch.backends.cudnn.deterministic = True
+torch.use_deterministic_algorithms(True, warn_only=True)
 
 __all__ = ["ORACLES"]
