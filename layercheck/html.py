@@ -19,7 +19,7 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from layercheck.report import FAILING, _column_order
+from layercheck.report import _column_order
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
 
 #: How many passing checks "Worst cases" lists.
@@ -34,8 +34,8 @@ DPI = 70
 PLOT_EDGES = (10**-6.5, *RATIO_EDGES, 10**2.5)
 DTYPE_COLOURS = {"float64": "#1f5fa8", "float32": "#2e9e5b", "float16": "#d9791e"}
 DEVICE_LINES = {"cpu": "-", "cuda": "--"}
-#: Problems are listed most severe first.
-_SEVERITY = {ERROR: 0, FAIL: 1, NOT_IMPLEMENTED: 2}
+#: Failing checks are listed most severe first.
+_SEVERITY = {ERROR: 0, FAIL: 1}
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("layercheck", "templates"),
@@ -58,13 +58,19 @@ def render(document: dict[str, Any]) -> str:
         ] = check
         functions.setdefault(check["function"], []).append(check)
     device_notes = _device_notes(checks)
-    problems = sorted((c for c in checks if c["verdict"] in FAILING), key=_problem_order)
+    problems = sorted((c for c in checks if c["verdict"] in (FAIL, ERROR)), key=_problem_order)
+    missing: dict[tuple[str, str], list[dict]] = {}
+    for check in checks:
+        if check["verdict"] == NOT_IMPLEMENTED:
+            missing.setdefault((check["function"], check["message"] or ""), []).append(check)
     passing = [c for c in checks if c["verdict"] == PASS and _number(c["ratio"]) is not None]
     worst = sorted(passing, key=lambda c: _number(c["ratio"]), reverse=True)[:WORST]
     return _TEMPLATES.get_template("report.html").render(
         meta=meta,
         summary=summary,
         schema_version=document["schema_version"],
+        worst_passing=_fmt(summary["worst_passing_ratio"]),
+        best_failing=_fmt(summary["best_failing_ratio"]),
         counts=[(verdict, n) for verdict, n in summary["verdicts"].items() if n],
         columns=[
             {"dtype": dtype, "device": device, "note": device_notes.get(device)}
@@ -76,6 +82,11 @@ def render(document: dict[str, Any]) -> str:
             for (f, q), cells in rows.items()
         ],
         problems=[{**_row(c), "case": _case(c["case"])} for c in problems],
+        missing_count=sum(map(len, missing.values())),
+        missing=[
+            {"function": f, "message": message, "checks": _which(its)}
+            for (f, message), its in missing.items()
+        ],
         worst=[_row(c) for c in worst],
         functions=[_function(name, its) for name, its in functions.items()],
         environment=[(key, _meta_value(key, value)) for key, value in meta.items()],
@@ -134,7 +145,7 @@ def _row(check: dict[str, Any]) -> dict[str, Any]:
         "examples": check["examples"],
         "message": check["message"] or "",
         "anchor": anchor(check),
-        "problem": "problem-" + anchor(check),
+        "problem": "problem-" + anchor(check) if check["verdict"] in _SEVERITY else None,
     }
 
 
@@ -155,6 +166,16 @@ def _case(case: dict[str, Any] | None) -> list[tuple[str, str]]:
     shown += [(key, _value(case[key])) for key in ("expected", "got") if key in case]
     known = {"sizes", "params", "seed", "shapes", "index", "expected", "got", "dtype"}
     return shown + [(key, _value(value)) for key, value in case.items() if key not in known]
+
+
+def _which(checks: list[dict[str, Any]]) -> str:
+    """Which checks of one function these are: quantities x columns when they are all of
+    those, else each one."""
+    quantities = list(dict.fromkeys(c["quantity"] for c in checks))
+    columns = list(dict.fromkeys(f"{c['dtype']} {c['device']}" for c in checks))
+    if len(quantities) * len(columns) == len(checks):
+        return f"{', '.join(quantities)} in {', '.join(columns)} ({len(checks)} checks)"
+    return ", ".join(f"{c['quantity']} in {c['dtype']} {c['device']}" for c in checks)
 
 
 def _function(name: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -199,9 +220,9 @@ def _plot(quantities: dict[str, list[dict[str, Any]]]) -> str:
         ax.set_xlim(PLOT_EDGES[0], PLOT_EDGES[-1])
         ax.set_xticks([1e-6, 1e-4, 1e-2, 1.0, 1e2], ["1e-6", "1e-4", "0.01", "1", "100"])
         ax.minorticks_off()
-        ax.tick_params(labelsize=7)
-        ax.set_title(quantity, fontsize=8)
-        ax.set_ylabel("cases", fontsize=7)
+        ax.tick_params(labelsize=8)
+        ax.set_title(quantity, fontsize=9)
+        ax.set_ylabel("cases", fontsize=8)
     for ax in axes[len(quantities) :]:
         ax.set_visible(False)
     labelled = {
@@ -209,8 +230,8 @@ def _plot(quantities: dict[str, list[dict[str, Any]]]) -> str:
         for ax in axes
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True)
     }
-    figure.legend(labelled.values(), labelled.keys(), loc="outside right upper", fontsize=7)
-    figure.supxlabel("error / tolerance per case (tolerance at 1)", fontsize=7)
+    figure.legend(labelled.values(), labelled.keys(), loc="outside right upper", fontsize=8)
+    figure.supxlabel("error / tolerance per case (tolerance at 1)", fontsize=8)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -241,7 +262,7 @@ def _spans(devices: Any) -> list[tuple[str, int]]:
 
 
 def _problem_order(check: dict[str, Any]) -> int:
-    return _SEVERITY.get(check["verdict"], len(_SEVERITY))
+    return _SEVERITY[check["verdict"]]
 
 
 def _number(value: Any) -> float | None:

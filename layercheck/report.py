@@ -167,6 +167,23 @@ def to_markdown(report: dict[str, Any]) -> str:
     skipped = sorted({c["message"] for c in checks if c["verdict"] == SKIPPED and c["message"]})
     if skipped:
         lines += ["", "; ".join(skipped).capitalize() + "."]
+    agreement = device_agreement(checks)
+    if agreement:
+        lines += [
+            "",
+            "## CPU and CUDA oracles",
+            "",
+            "torch's own max abs error against the float64 truth, in each dtype on each device.",
+            "",
+            "| function | quantity | dtype | cpu | cuda | cuda / cpu |",
+            "|---|---|---|---|---|---|",
+        ]
+        for (function, quantity, dtype), (cpu, cuda) in agreement.items():
+            ratio = cuda / cpu if cpu else (1.0 if cuda == cpu else math.inf)
+            lines.append(
+                f"| {function} | {quantity} | {dtype} | {_fmt(cpu)} | {_fmt(cuda)} | "
+                f"{_fmt(ratio)} |"
+            )
     problems = [c for c in checks if c["verdict"] in FAILING]
     if problems:
         lines += ["", "## Not passing", ""]
@@ -178,6 +195,17 @@ def to_markdown(report: dict[str, Any]) -> str:
             if c.get("case"):
                 lines.append(f"  smallest case: `{json.dumps(c['case'])}`")
     return "\n".join(lines) + "\n"
+
+
+def device_agreement(checks: list[dict[str, Any]]) -> dict[tuple, tuple[float, float]]:
+    """(function, quantity, dtype) -> the peer's max abs error on cpu and on cuda, for every
+    quantity measured on both devices (none without a GPU)."""
+    peers: dict[tuple, dict[str, float]] = {}
+    for c in checks:
+        if c["verdict"] != SKIPPED and c.get("peer_error") is not None:
+            key = (c["function"], c["quantity"], c["dtype"])
+            peers.setdefault(key, {})[c["device"]] = float(c["peer_error"])
+    return {key: (found["cpu"], found["cuda"]) for key, found in peers.items() if len(found) == 2}
 
 
 def _cell(check: dict | None) -> str:

@@ -124,3 +124,17 @@ def _breaks(bug: Path) -> set[tuple[str, str, str]]:
     namespace: dict = {}
     exec(compile(bug.read_text(), str(bug), "exec"), namespace)
     return {(f, q, dtype) for (f, q), dtypes in namespace["BREAKS"].items() for dtype in dtypes}
+
+
+def test_cuda_columns_gain_a_table_of_cpu_and_cuda_oracle_agreement(runs):
+    document = report.load(runs["impl"])
+    assert "CPU and CUDA oracles" not in report.to_markdown(document)  # no GPU measured
+    cpu = [c for c in document["checks"] if c["device"] == "cpu"]
+    as_if_measured = [
+        {**c, "device": "cuda", "peer_error": 2 * (c["peer_error"] or 0)} for c in cpu
+    ]
+    with_cuda = report.build(cpu + as_if_measured, document["meta"])
+    markdown = report.to_markdown(with_cuda)
+    assert "## CPU and CUDA oracles" in markdown
+    measured = [c for c in cpu if c["verdict"] != "skipped" and c["peer_error"] is not None]
+    assert len(report.device_agreement(with_cuda["checks"])) == len(measured) > 0
