@@ -52,17 +52,16 @@ def render(document: dict[str, Any]) -> str:
     columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=_column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     functions: dict[str, list[dict]] = {}
+    missing: dict[tuple[str, str], list[dict]] = {}  # not implemented, by function and message
     for check in checks:
         rows.setdefault((check["function"], check["quantity"]), {})[
             check["dtype"], check["device"]
         ] = check
         functions.setdefault(check["function"], []).append(check)
-    device_notes = _device_notes(checks)
-    problems = sorted((c for c in checks if c["verdict"] in (FAIL, ERROR)), key=_problem_order)
-    missing: dict[tuple[str, str], list[dict]] = {}
-    for check in checks:
         if check["verdict"] == NOT_IMPLEMENTED:
             missing.setdefault((check["function"], check["message"] or ""), []).append(check)
+    device_notes = _device_notes(checks)
+    problems = sorted((c for c in checks if c["verdict"] in (FAIL, ERROR)), key=_problem_order)
     passing = [c for c in checks if c["verdict"] == PASS and _number(c["ratio"]) is not None]
     worst = sorted(passing, key=lambda c: _number(c["ratio"]), reverse=True)[:WORST]
     return _TEMPLATES.get_template("report.html").render(
