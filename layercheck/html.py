@@ -19,7 +19,7 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from layercheck.report import _column_order
+from layercheck.report import column_order, device_agreement
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
 
 #: How many passing checks "Worst cases" lists.
@@ -49,7 +49,7 @@ _TEMPLATES = jinja2.Environment(
 def render(document: dict[str, Any]) -> str:
     """The page for a report document (schema_version 1 or 2), as one HTML string."""
     checks, meta, summary = document["checks"], document["meta"], document["summary"]
-    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=_column_order)
+    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     functions: dict[str, list[dict]] = {}
     missing: dict[tuple[str, str], list[dict]] = {}  # not implemented, by function and message
@@ -87,6 +87,10 @@ def render(document: dict[str, Any]) -> str:
             for (f, message), its in missing.items()
         ],
         worst=[_row(c) for c in worst],
+        agreement=[
+            {"key": key, "cpu": _fmt(cpu), "cuda": _fmt(cuda)}
+            for key, (cpu, cuda) in device_agreement(checks).items()
+        ],
         functions=[_function(name, its) for name, its in functions.items()],
         environment=[(key, _meta_value(key, value)) for key, value in meta.items()],
         device_notes=device_notes,

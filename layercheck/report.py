@@ -141,7 +141,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     """One table: a row per function and quantity, a column per dtype and device; each cell
     the verdict and the worst ratio of error over tolerance. Failures are listed below."""
     checks, meta, summary = report["checks"], report["meta"], report["summary"]
-    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=_column_order)
+    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     for check in checks:
         rows.setdefault((check["function"], check["quantity"]), {})[
@@ -247,10 +247,10 @@ _ALL_FUNCTIONS = [function for spec in REGISTRY.values() for function in spec.fu
 
 def _order(check: dict[str, Any]) -> tuple:
     row = _ROWS.get((check["function"], check["quantity"]), len(_ROWS))
-    return (row, *_column_order((check["dtype"], check["device"])))
+    return (row, *column_order((check["dtype"], check["device"])))
 
 
-def _column_order(column: tuple[str, str]) -> tuple[int, int]:
+def column_order(column: tuple[str, str]) -> tuple[int, int]:
     dtype, device = column
     return (
         DEVICES.index(device) if device in DEVICES else 9,

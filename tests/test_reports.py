@@ -138,3 +138,13 @@ def test_cuda_columns_gain_a_table_of_cpu_and_cuda_oracle_agreement(runs):
     assert "## CPU and CUDA oracles" in markdown
     measured = [c for c in cpu if c["verdict"] != "skipped" and c["peer_error"] is not None]
     assert len(report.device_agreement(with_cuda["checks"])) == len(measured) > 0
+
+
+def test_the_html_page_shows_the_agreement_table_only_when_cuda_was_measured(runs):
+    from layercheck import html
+
+    document = report.load(runs["impl"])
+    assert 'id="devices"' not in html.render(document)
+    cpu = [c for c in document["checks"] if c["device"] == "cpu"]
+    cuda = [{**c, "device": "cuda"} for c in cpu]
+    assert 'id="devices"' in html.render(report.build(cpu + cuda, document["meta"]))
