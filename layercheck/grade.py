@@ -34,7 +34,7 @@ from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox
 from layercheck.specs import PROFILES, REGISTRY, Spec
-from layercheck.verdicts import ERROR, FAIL, PASS, Check
+from layercheck.verdicts import FAIL, PASS, Check
 from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
@@ -172,22 +172,19 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
 
 
 def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:
-    """The plan's cases decide the verdicts; a failing check's case and message are then
-    replaced by hypothesis's smallest failing case when that is smaller."""
-    cases = plan.cases[spec.name, dtype]
-    options = {"profile": plan.profile}
-    found = runner.check_cases(spec, candidate, cases, dtype, "cpu", oracle=cache, **options)
-    if not any(check.verdict in (FAIL, ERROR) for check in found):
-        return found
-    explored = runner.run(
-        spec, candidate, dtype, "cpu", examples=plan.examples, seed=plan.seed, **options
+    """The plan's cases (drawn by the runner from the plan's seed) decide the verdicts; a
+    failing check's case is then the smallest hypothesis finds."""
+    return runner.run(
+        spec,
+        candidate,
+        dtype,
+        "cpu",
+        examples=plan.examples,
+        seed=plan.seed,
+        profile=plan.profile,
+        oracle=cache,
+        fixed=True,
     )
-    smallest = {(c.function, c.quantity): c for c in explored if c.verdict in (FAIL, ERROR)}
-    for check in found:
-        shrunk = smallest.get((check.function, check.quantity))
-        if check.verdict in (FAIL, ERROR) and shrunk is not None and _smaller(shrunk, check):
-            check.case, check.message = shrunk.case, shrunk.message
-    return found
 
 
 #: Plan cases on which the course's oracle fails a submission, compared with other conventions.
@@ -246,17 +243,6 @@ def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:
 
 def _describe(profile: str) -> str:
     return f"dropout's p is the {PROFILES[profile]['dropout_p']} probability"
-
-
-def _smaller(one: Check, other: Check) -> bool:
-    def size(check: Check) -> int:
-        sizes = (check.case or {}).get("sizes", {})
-        product = 1
-        for value in sizes.values():
-            product *= value
-        return product
-
-    return size(one) < size(other)
 
 
 def is_done(folder: Path, plan: Plan) -> bool:

@@ -1,11 +1,12 @@
-"""Checks one spec in one dtype on one device: hypothesis explores cases, shrinks failures.
+"""Checks one spec in one dtype on one device: hypothesis draws the cases, every quantity
+meets all of them, and hypothesis shrinks what fails.
 
-Each hypothesis example is a batch of `BATCH` cases (drawing one structure costs hypothesis
-about as much as running impl and both oracles on it; a batch shares the per-example cost),
-and every case in it is shrunk on its own. Every case's observations fold into the spec's
-checks. A failing or erroring quantity raises
-its own exception type, so hypothesis shrinks each distinct failure separately; the checks
-keep the smallest failing case of each quantity.
+Hypothesis draws batches of up to `BATCH` cases (drawing one structure costs hypothesis about
+as much as running impl and both oracles on it; a batch shares the per-example cost) from a
+seed, independently of the candidate. Every drawn case's observations fold into the spec's
+checks. Where a check fails, hypothesis explores again with the candidate in the loop: a
+failing or erroring quantity raises its own exception type, so hypothesis shrinks each
+distinct failure separately, and the check keeps the smallest failing case found.
 """
 
 from __future__ import annotations
@@ -55,13 +56,40 @@ def run(
     examples: int,
     seed: int,
     profile: str = "cs231n",
+    oracle: Oracle = answer,
+    fixed: bool = False,
 ) -> list[Check]:
-    """Every check of `spec` for `candidate` in `dtype` on `device`, over `examples` cases
-    (rounded up to whole batches; cases outside the dtype's range are dropped) drawn from
-    `seed`: the same seed draws the same cases."""
-    checks, unchecked = _blank_checks(spec, candidate, dtype, device, profile)
-    if unchecked:
-        return list(checks.values())
+    """Every check of `spec` for `candidate` in `dtype` on `device`, over the `examples`
+    cases `draw` takes from `seed` (rounded up to whole batches; cases outside the dtype's
+    range are dropped): every quantity meets every one of them, so one failure hides no
+    other. Where a check fails, hypothesis then explores with the candidate in the loop and
+    shrinks; what it finds counts too, unless `fixed` (grading: verdicts from the drawn
+    cases alone, the same for every submission), where it only supplies smaller failing
+    cases. The oracle's answers to the drawn cases come from `oracle`."""
+    cases = draw(spec, dtype, examples=examples, seed=seed)
+    checks = check_cases(spec, candidate, cases, dtype, device, profile=profile, oracle=oracle)
+    if any(check.verdict in (FAIL, ERROR) for check in checks):
+        explored = _shrink(spec, candidate, dtype, device, examples, seed, profile)
+        for check, found in zip(checks, explored, strict=True):
+            if not fixed:
+                check.absorb(found)
+            elif check.smaller_failure(found):
+                check.case, check.message = found.case, found.message
+    return checks
+
+
+def _shrink(
+    spec: Spec,
+    candidate: Candidate,
+    dtype: str,
+    device: str,
+    examples: int,
+    seed: int,
+    profile: str,
+) -> list[Check]:
+    """Hypothesis's exploration: each batch stops at its first failing case, which
+    hypothesis shrinks (one exception type per function, quantity and verdict)."""
+    checks, _ = _blank_checks(spec, candidate, dtype, device, profile)
 
     def explore(cases: list[Case]) -> None:
         if not _fold(spec, candidate, cases, device, profile, checks, answer, stop=True):

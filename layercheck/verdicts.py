@@ -89,6 +89,26 @@ class Check:
             self.verdict, self.message = seen.verdict, seen.message
             self.case = {**case.describe(), "shapes": shapes, **seen.detail, "size": case.size()}
 
+    def absorb(self, other: Check) -> None:
+        """Fold another look at the same check (more cases) into this one: the worse verdict
+        with its message and case (between equal failing verdicts, the smaller case), the
+        larger figures, all the cases counted."""
+        self.examples += other.examples
+        self.max_abs_error = _max(self.max_abs_error, other.max_abs_error)
+        self.max_rel_error = _max(self.max_rel_error, other.max_rel_error)
+        self.peer_error = _max(self.peer_error, other.peer_error)
+        if other.ratio is not None and (self.ratio is None or other.ratio > self.ratio):
+            self.ratio, self.tolerance = other.ratio, other.tolerance
+        counts = zip(self.ratio_counts, other.ratio_counts, strict=True)
+        self.ratio_counts = [a + b for a, b in counts]
+        if _SEVERITY[other.verdict] > _SEVERITY[self.verdict] or self.smaller_failure(other):
+            self.verdict, self.message, self.case = other.verdict, other.message, other.case
+
+    def smaller_failure(self, other: Check) -> bool:
+        """Whether `other` fails the same way as this check on a case with fewer elements."""
+        failing = other.verdict == self.verdict and self.verdict not in (PASS, SKIPPED)
+        return failing and _elements(other.case) < _elements(self.case)
+
     def finish(self) -> Check:
         """Drop bookkeeping that the report does not carry."""
         if self.case is not None:
@@ -99,6 +119,13 @@ class Check:
 def skipped(function: str, quantity: str, dtype: str, device: str, why: str) -> Check:
     """A check that was not run, with the reason (``CUDA not available``, ``not in profile``)."""
     return Check(function, quantity, dtype, device, verdict=SKIPPED, message=f"skipped: {why}")
+
+
+def _elements(case: dict[str, Any] | None) -> int:
+    product = 1
+    for size in (case or {}).get("sizes", {}).values():
+        product *= size
+    return product
 
 
 def _max(a: float | None, b: float | None) -> float | None:
