@@ -104,7 +104,13 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
         for entry in submissions.iterdir()
         if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.suffix == ".py")
     )
-    return [(_name(entry), entry) for entry in entries]
+    named: dict[str, Path] = {}
+    for entry in entries:  # alice.py and alice/ both exist: the second is alice-2
+        name, n = _name(entry), 1
+        while (name if n == 1 else f"{name}-{n}") in named:
+            n += 1
+        named[name if n == 1 else f"{name}-{n}"] = entry
+    return list(named.items())
 
 
 def _is_one_submission(folder: Path) -> bool:

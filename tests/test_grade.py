@@ -286,3 +286,10 @@ def test_a_missing_course_helper_module_is_named_in_the_reason(tmp_path):
     grade.grade_one("hw", tmp_path / "hw", plan, AnswerCache(tmp_path / "answers"), tmp_path)
     output = results_of(tmp_path, "hw")["output"]
     assert "cs231n.fast_layers, a course helper file" in output, output
+
+
+def test_two_entries_with_one_name_are_both_graded(tmp_path):
+    (tmp_path / "alice").mkdir()
+    shutil.copy(STARTER, tmp_path / "alice" / "layers.py")
+    shutil.copy(STARTER, tmp_path / "alice.py")
+    assert [name for name, _ in grade.discover(tmp_path)] == ["alice", "alice-2"]
