@@ -103,16 +103,25 @@ def _shrink(
     return [check.finish() for check in checks.values()]
 
 
+#: Rounds of drawing (each from its own seed) to reach the number of distinct cases asked
+#: for: hypothesis's batches repeat cases, and small domains have few distinct ones.
+DRAW_ROUNDS = 4
+
+
 def draw(spec: Spec, dtype: str, *, examples: int, seed: int) -> list[Case]:
-    """The distinct cases `run` draws from `seed` for a candidate that passes everything:
-    a fixed list that every submission of a batch meets."""
+    """`examples` distinct cases of `spec` in `dtype` (fewer where the domain runs out),
+    drawn from `seed` alone: the same seed, the same list, whatever is checked on it."""
     drawn: dict[tuple, Case] = {}
 
     def record(cases: list[Case]) -> None:
         drawn.update((case.key(), case) for case in cases)
 
-    _hypothesis(spec, dtype, examples, seed, record)()
-    return list(drawn.values())
+    for round_ in range(DRAW_ROUNDS):
+        if len(drawn) >= examples:
+            break
+        round_seed = seed if round_ == 0 else f"{seed}.{round_}"
+        _hypothesis(spec, dtype, examples, round_seed, record)()
+    return list(drawn.values())[:examples]
 
 
 def check_cases(
@@ -181,7 +190,7 @@ def _fold(
 
 
 def _hypothesis(
-    spec: Spec, dtype: str, examples: int, seed: int, body: Callable[[list[Case]], None]
+    spec: Spec, dtype: str, examples: int, seed: int | str, body: Callable[[list[Case]], None]
 ) -> Callable[[], None]:
     """`body` as a hypothesis test over batches of `spec`'s cases in `dtype`, about
     `examples` cases in all, seeded by (`seed`, spec, dtype)."""
