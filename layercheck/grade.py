@@ -190,6 +190,7 @@ def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) ->
         profile=plan.profile,
         oracle=cache,
         fixed=True,
+        cases=plan.cases[spec.name, dtype],
     )
 
 

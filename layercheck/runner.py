@@ -58,6 +58,7 @@ def run(
     profile: str = "cs231n",
     oracle: Oracle = answer,
     fixed: bool = False,
+    cases: list[Case] | None = None,
 ) -> list[Check]:
     """Every check of `spec` for `candidate` in `dtype` on `device`, over the `examples`
     cases `draw` takes from `seed` (rounded up to whole batches; cases outside the dtype's
@@ -65,8 +66,10 @@ def run(
     other. Where a check fails, hypothesis then explores with the candidate in the loop and
     shrinks; what it finds counts too, unless `fixed` (grading: verdicts from the drawn
     cases alone, the same for every submission), where it only supplies smaller failing
-    cases. The oracle's answers to the drawn cases come from `oracle`."""
-    cases = draw(spec, dtype, examples=examples, seed=seed)
+    cases. The oracle's answers to the drawn cases come from `oracle`; `cases`, when given,
+    are those `draw` returns (drawn once for a whole batch of submissions)."""
+    if cases is None:
+        cases = draw(spec, dtype, examples=examples, seed=seed)
     checks = check_cases(spec, candidate, cases, dtype, device, profile=profile, oracle=oracle)
     if any(check.verdict in (FAIL, ERROR) for check in checks):
         explored = _shrink(spec, candidate, dtype, device, examples, seed, profile)
