@@ -59,6 +59,13 @@ class Case:
         """JSON-ready descriptor: enough to rebuild the case."""
         return {"sizes": self.sizes, "params": self.params, "dtype": self.dtype, "seed": self.seed}
 
+    @classmethod
+    def described(cls, descriptor: dict[str, Any]) -> Case:
+        """The case `describe` wrote `descriptor` for (other keys, such as a report's
+        shapes, are ignored)."""
+        keys = ("sizes", "params", "dtype", "seed")
+        return cls(**{key: descriptor[key] for key in keys})
+
     def key(self) -> tuple:
         """Identity of the case, for drawing distinct cases."""
         return (tuple(self.sizes.items()), tuple(self.params.items()), self.dtype, self.seed)

@@ -19,17 +19,14 @@ import functools
 import hashlib
 import json
 import multiprocessing
-import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from layercheck import __version__, feedback, gradebook, runner
 from layercheck.answer_cache import AnswerCache
-from layercheck.cases import Case
-from layercheck.evaluate import answer
+from layercheck.evaluate import InvalidCase, answer
 from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox
@@ -80,8 +77,6 @@ def plan(rubric: Rubric, profile: str, *, seed: int = 0, examples: int = DEFAULT
 
 def prepare(plan: Plan, cache: AnswerCache) -> None:
     """Compute (or load) the oracle's answer to every case of the plan, once."""
-    from layercheck.evaluate import InvalidCase
-
     for spec in plan.specs:
         if not spec.oracle or plan.profile not in spec.profiles:
             continue
@@ -147,14 +142,14 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
                 for spec in plan.specs:
                     for dtype in plan.rubric.dtypes:
                         found = _check(spec, candidate, dtype, plan, cache)
-                        for note in _conventions(spec, candidate, found, plan, cache):
-                            notes += [note] if note not in notes else []
+                        notes += _conventions(spec, candidate, found, plan, cache)
                         checks += found
             output = sandbox.output()
         child_cpu, isolation = sandbox.cpu_used_s, sandbox.isolation
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
         checks, output, child_cpu, isolation = [], "", 0.0, {}
         load_error = f"grading failed: {last_line(exc)}"
+    notes = list(dict.fromkeys(notes))  # one note per convention, whatever the dtypes
     score = plan.rubric.score(checks)
     elapsed = time.perf_counter() - started
     folder = out / name
@@ -238,11 +233,6 @@ def _conventions(
     return notes
 
 
-def _case(described: dict) -> Case:
-    keys = ("sizes", "params", "dtype", "seed")
-    return Case(**{key: described[key] for key in keys})
-
-
 def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:
     verdicts = {(c.function, c.quantity): c.verdict for c in checks}
     return all(verdicts.get(key) == PASS for key in keys)
@@ -304,8 +294,4 @@ def _grade_in_worker(name: str, path: Path) -> dict:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically (a temporary file in the same folder, renamed)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w") as file:
-        file.write(text)
-    os.replace(temporary, path)
+    gradebook.write_atomically(path, text.encode())

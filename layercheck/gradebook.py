@@ -46,9 +46,9 @@ def write(out: Path, roots: list[Path] | None = None) -> None:
     entries = read(roots if roots is not None else [out])
     columns = list(dict.fromkeys(test for entry in entries for test in entry.tests))
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out / CSV_NAME, _csv(entries, columns).encode())
-    _atomic_write(out / HISTOGRAM_NAME, _histogram(entries))
-    _atomic_write(out / SUMMARY_NAME, _summary(entries, columns).encode())
+    write_atomically(out / CSV_NAME, _csv(entries, columns).encode())
+    write_atomically(out / HISTOGRAM_NAME, _histogram(entries))
+    write_atomically(out / SUMMARY_NAME, _summary(entries, columns).encode())
 
 
 def merge(out: Path, shards: list[Path]) -> None:
@@ -162,7 +162,7 @@ def _histogram(entries: list[Entry]) -> bytes:
     return buffer.getvalue()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from layercheck.cases import Case, dims, normal, parameters, seeds, upstream
 from layercheck.observe import Candidate, Unusable, invoke, unpack
 from layercheck.specs import Spec
-from layercheck.specs.fully_connected import BATCHNORM_PARAMETERS, EPSILONS, SCALES, SHIFTS
+from layercheck.specs.fully_connected import (
+    BATCHNORM_PARAMETERS,
+    EPSILONS,
+    SCALES,
+    SHIFTS,
+    norm_inputs,
+)
 from layercheck.tolerance import EPS
 from layercheck.verdicts import FAIL, PASS, Observation
 
@@ -202,24 +208,16 @@ def _groupnorm_reduction(s: dict[str, int]) -> int:
     return s["H"] * s["W"] * max(s["N"], s["C"])
 
 
-def _spatial_norm_inputs(case: Case) -> dict[str, Any]:
-    rng, s, p = case.rng(), case.sizes, case.params
-    shape = (s["N"], s["C"], s["H"], s["W"])
-    channels = (s["C"],) if "G" not in p else (1, s["C"], 1, 1)
-    args = {
-        "x": normal(rng, shape, case.dtype, scale=p["scale"], shift=p["shift"]),
-        "gamma": normal(rng, channels, case.dtype),
-        "beta": normal(rng, channels, case.dtype),
-    }
-    if "G" in p:
-        return {**args, "G": p["G"], "gn_param": {"eps": p["eps"]}}
-    bn_param = {"mode": p["mode"], "eps": p["eps"], "momentum": p["momentum"]}
-    if p["running_stats"]:
-        bn_param["running_mean"] = normal(rng, channels, case.dtype, scale=p["scale"])
-        bn_param["running_var"] = (rng.uniform(0.5, 2.0, channels) * p["scale"] ** 2).astype(
-            case.dtype
-        )
-    return {**args, "bn_param": bn_param}
+def _spatial_batchnorm_inputs(case: Case) -> dict[str, Any]:
+    s = case.sizes
+    return norm_inputs(case, (s["N"], s["C"], s["H"], s["W"]), (s["C"],), "bn_param")
+
+
+def _groupnorm_inputs(case: Case) -> dict[str, Any]:
+    """gamma and beta shaped (1, C, 1, 1), as the API's groupnorm has them."""
+    s = case.sizes
+    args = norm_inputs(case, (s["N"], s["C"], s["H"], s["W"]), (1, s["C"], 1, 1), "gn_param")
+    return {**args, "G": case.params["G"]}
 
 
 SPECS = (
@@ -256,7 +254,7 @@ SPECS = (
         grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
         written=(("bn_param", "running_mean"), ("bn_param", "running_var")),
         case=_spatial_batchnorm_case,
-        inputs=_spatial_norm_inputs,
+        inputs=_spatial_batchnorm_inputs,
         reduction=lambda case: math.prod(case.sizes[n] for n in "NHW"),
         checks_backward=lambda case: case.params["mode"] == "train",
     ),
@@ -267,7 +265,7 @@ SPECS = (
         returns=("out",),
         grads=(("dx", "x"), ("dgamma", "gamma"), ("dbeta", "beta")),
         case=_groupnorm_case,
-        inputs=_spatial_norm_inputs,
+        inputs=_groupnorm_inputs,
         reduction=lambda case: _groupnorm_reduction(case.sizes),
         profiles=CS231N,
     ),

@@ -133,21 +133,31 @@ BATCHNORM_PARAMETERS = parameters(
 )
 
 
-def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
-    rng, n, d, p = case.rng(), case.sizes["N"], case.sizes["D"], case.params
+def norm_inputs(
+    case: Case, x_shape: tuple[int, ...], channels: tuple[int, ...], param_dict: str
+) -> dict[str, Any]:
+    """x of `x_shape` (scaled and shifted by the case's parameters), gamma and beta of shape
+    `channels`, and the parameter dict: eps, then mode and momentum and, when the case asks
+    for them, running statistics (those of a batchnorm)."""
+    rng, p = case.rng(), case.params
     args = {
-        "x": normal(rng, (n, d), case.dtype, scale=p["scale"], shift=p["shift"]),
-        "gamma": normal(rng, (d,), case.dtype),
-        "beta": normal(rng, (d,), case.dtype),
+        "x": normal(rng, x_shape, case.dtype, scale=p["scale"], shift=p["shift"]),
+        "gamma": normal(rng, channels, case.dtype),
+        "beta": normal(rng, channels, case.dtype),
         param_dict: {"eps": p["eps"]},
     }
     if "mode" in p:
         args[param_dict].update(mode=p["mode"], momentum=p["momentum"])
     if p.get("running_stats"):
-        args[param_dict]["running_mean"] = normal(rng, (d,), case.dtype, scale=p["scale"])
-        var = rng.uniform(0.5, 2.0, d) * p["scale"] ** 2
+        args[param_dict]["running_mean"] = normal(rng, channels, case.dtype, scale=p["scale"])
+        var = rng.uniform(0.5, 2.0, channels) * p["scale"] ** 2
         args[param_dict]["running_var"] = var.astype(case.dtype)
     return args
+
+
+def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
+    n, d = case.sizes["N"], case.sizes["D"]
+    return norm_inputs(case, (n, d), (d,), param_dict)
 
 
 @st.composite
