@@ -115,6 +115,7 @@ def _evaluate(
             case.dtype,
             reduction,
             partial(sensitivity, quantity),
+            spec.rounding_scale(quantity, args),
         )
 
     observations: list[Observation] = []

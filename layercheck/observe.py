@@ -68,9 +68,11 @@ def compare(
     dtype: str,
     reduction: int,
     sensitivity: Callable[[], float] | None = None,
+    rounding_scale: float = 0.0,
 ) -> Observation:
     """Observe one quantity against the float64 truth, with the peer-adaptive tolerance;
-    `sensitivity` is consulted only when the error exceeds the bound without it."""
+    `sensitivity` is consulted only when the error exceeds the bound without it. The floor
+    scales with max|truth| or `rounding_scale` (the spec's), whichever is larger."""
     if got is None:
         return Observation(function, quantity, NOT_IMPLEMENTED, f"{quantity} is None")
     if isinstance(got, NotWritten):
@@ -79,6 +81,7 @@ def compare(
     if problem:  # unmeasurable, so infinitely far
         return Observation(function, quantity, FAIL, f"{quantity} {problem}", ratio=math.inf)
     abs_error, scale, rel_error = normwise_error(value, truth)
+    scale = max(scale, rounding_scale)
     peer_error, _, _ = normwise_error(peer, truth)
     limit = bound(dtype, peer_error, reduction).limit(scale)
     if abs_error > limit and sensitivity is not None:

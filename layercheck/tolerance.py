@@ -12,6 +12,8 @@ when
 - the floor: honest code in a low precision may be many times less accurate than torch, which
   accumulates float16 in float32. ``u`` is the dtype's unit roundoff and ``n`` the length of
   the longest reduction (rounding errors of a sum grow like sqrt(n) as a random walk).
+  Where a spec declares a ``rounding_scale`` (the magnitude of intermediates every honest
+  formula rounds, as a softmax loss rounds Z >= 1), ``max|truth|`` is the larger of the two.
 - ``s``, the sensitivity: how far the float64 truth moves when every input is perturbed by
   one rounding (relative ``u``, random signs; the largest of a few draws). Rounding inside
   a backward-stable computation acts like such perturbations, so ``s`` is the error scale of

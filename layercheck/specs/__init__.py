@@ -43,6 +43,9 @@ class Spec:
     - ``case``: dtype -> strategy of Case; ``inputs``: Case -> the forward's arguments,
       floats already in the case's dtype.
     - ``reduction``: Case -> length of the longest reduction (scales the tolerance floor).
+    - ``rounding_scale``: (quantity, args) -> the magnitude of the intermediates every honest
+      formula rounds, where it can exceed max|truth|; the floor scales with the larger of the
+      two (a softmax loss rounds Z >= 1 and probabilities near 1 however small the loss is).
     - ``properties``: (candidate, args, case, profile) -> observations of the quantities in
       ``property_quantities``: checks no oracle can make (max-pool ties), or, with
       ``oracle=False``, all of a layer's checks (dropout, whose RNG stream is not torch's).
@@ -56,6 +59,7 @@ class Spec:
     case: Callable[[str], st.SearchStrategy[Case]]
     inputs: Callable[[Case], dict[str, Any]]
     reduction: Callable[[Case], int] = lambda case: 1
+    rounding_scale: Callable[[str, dict[str, Any]], float] = lambda quantity, args: 0.0
     upstreams: tuple[str, ...] | None = None
     written: tuple[tuple[str, str], ...] = ()
     checks_backward: Callable[[Case], bool] = _always

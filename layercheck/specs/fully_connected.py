@@ -94,6 +94,12 @@ def _classifier_inputs(case: Case) -> dict[str, Any]:
     }
 
 
+def _softmax_rounding(quantity: str, args: dict[str, Any]) -> float:
+    """A softmax loss's terms round Z >= 1 (log Z to u) and probabilities near 1 (to u),
+    whatever the loss: u per term of the mean loss, u / N per element of dx."""
+    return 1.0 if quantity == "loss" else 1.0 / len(args["y"])
+
+
 _SVM_SCALES = parameters(scale=[1.0, 0.5, 3.0])
 #: Logits of scale 1000 overflow exp() in any dtype unless the row maximum is subtracted.
 _SOFTMAX_SCALES = parameters(scale=[1.0, 10.0, 1000.0])
@@ -357,6 +363,7 @@ SPECS = (
         case=lambda dtype: _classifier_case(dtype, _SOFTMAX_SCALES),
         inputs=_classifier_inputs,
         reduction=lambda case: case.sizes["N"] * case.sizes["C"],
+        rounding_scale=_softmax_rounding,
     ),
     Spec(
         forward="batchnorm_forward",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from hypothesis import strategies as st
 
 from layercheck.cases import Case, dims, labels, normal, parameters, seeds
@@ -65,6 +66,13 @@ def _temporal_affine_inputs(case: Case) -> dict[str, Any]:
 #: Logits of scale 1000 overflow exp() unless the maximum is subtracted; masks keep most
 #: positions, keep all, or leave whole sequences (rows) masked out.
 _TEMPORAL_SOFTMAX = parameters(scale=[1.0, 10.0, 1000.0], mask=["some", "all", "empty_rows"])
+
+
+def _temporal_softmax_rounding(quantity: str, args: dict[str, Any]) -> float:
+    """As for softmax_loss: u per unmasked term of the loss (summed, divided by N), u / N
+    per element of dx, however confident the prediction and small the truth."""
+    count, n = int(np.count_nonzero(args["mask"])), len(args["y"])
+    return count / n if quantity == "loss" else 1.0 / n
 
 
 def _temporal_softmax_inputs(case: Case) -> dict[str, Any]:
@@ -181,6 +189,7 @@ SPECS = (
         ),
         inputs=_temporal_softmax_inputs,
         reduction=lambda case: math.prod(case.sizes.values()),
+        rounding_scale=_temporal_softmax_rounding,
         profiles=RECURRENT_PROFILES,
     ),
 )
