@@ -13,6 +13,7 @@ from layercheck.report import ReportError
 
 HERE = Path(__file__).parent
 BASELINE = HERE.parent / "reports" / "cpu" / "report.json"
+CUDA_BASELINE = HERE.parent / "reports" / "cuda" / "report.json"  # measured on a GPU machine
 BUG = HERE / "bugs" / "affine_db_mean.py"
 FUNCTIONS = "affine_forward,affine_backward,relu_forward,relu_backward"
 QUICK = ["--examples", "12", "--workers", "1"]
@@ -138,6 +139,22 @@ def test_cuda_columns_gain_a_table_of_cpu_and_cuda_oracle_agreement(runs):
     assert "## CPU and CUDA oracles" in markdown
     measured = [c for c in cpu if c["verdict"] != "skipped" and c["peer_error"] is not None]
     assert len(report.device_agreement(with_cuda["checks"])) == len(measured) > 0
+
+
+def test_the_committed_cuda_report_measured_every_cuda_check_and_agrees_with_the_cpu_one():
+    document = report.load(CUDA_BASELINE)
+    cuda = [c for c in document["checks"] if c["device"] == "cuda"]
+    unmeasured = [
+        (c["function"], c["quantity"], c["dtype"]) for c in cuda if c["verdict"] != "pass"
+    ]
+    assert document["meta"]["gpu"] and cuda and not unmeasured, (
+        document["meta"]["gpu"],
+        unmeasured,
+    )
+    cpu = {(c["function"], c["quantity"], c["dtype"]) for c in report.load(BASELINE)["checks"]}
+    assert {(c["function"], c["quantity"], c["dtype"]) for c in cuda} == cpu
+    assert report.device_agreement(document["checks"])
+    assert "## CPU and CUDA oracles" in report.to_markdown(document)
 
 
 def test_the_html_page_shows_the_agreement_table_only_when_cuda_was_measured(runs):
