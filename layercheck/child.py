@@ -63,8 +63,11 @@ def frame(header: dict[str, Any], blobs: list[bytes]) -> list[bytes]:
     return pieces
 
 
-def unframe(read: Callable[[int], bytearray]) -> tuple[Any, list[bytearray]]:
-    """One frame, from `read(n)` (exactly n bytes); raises ProtocolError on a bad frame."""
+def unframe(
+    read: Callable[[int], bytearray], limit: int = MAX_FRAME
+) -> tuple[Any, list[bytearray]]:
+    """One frame of at most `limit` bytes, from `read(n)` (exactly n bytes); raises
+    ProtocolError on a bad frame."""
     length, count = _HEAD.unpack(read(_HEAD.size))
     if length > MAX_JSON or count > MAX_BLOBS:
         raise ProtocolError(f"a frame announces {length} bytes of JSON and {count} blobs")
@@ -76,8 +79,8 @@ def unframe(read: Callable[[int], bytearray]) -> tuple[Any, list[bytearray]]:
     for _ in range(count):
         (size,) = _SIZE.unpack(read(_SIZE.size))
         total += size
-        if total > MAX_FRAME:
-            raise ProtocolError(f"a frame is over the {MAX_FRAME >> 20} MB limit")
+        if total > limit:
+            raise ProtocolError(f"a frame is over the {limit >> 20} MB limit")
         blobs.append(read(size))
     return header, blobs
 

@@ -6,10 +6,16 @@ submission then runs in its own sandboxed child (`Sandbox`) on exactly those cas
 comes from them alone. A failing check is then explored and shrunk by hypothesis for the
 feedback's smallest failing input; that never changes a score.
 
-Per submission, ``OUT/<name>/`` receives ``feedback.md``, ``checks.json`` and
-``results.json`` (Gradescope's schema), each written atomically, ``results.json`` last: a
-submission with a ``results.json`` graded under the same plan is done and is skipped when the
-batch runs again. The gradebook is rebuilt from those files.
+Per submission, ``OUT/<name>/`` receives ``feedback.md``, ``checks.json``, ``run.json``
+(timing, the child's CPU time and process id, the isolation applied) and ``results.json``
+(Gradescope's schema), each written atomically, ``results.json`` last: a submission with a
+``results.json`` graded under the same plan is done and is skipped when the batch runs
+again. All but ``run.json`` depend on the submission and the plan alone, byte for byte. The
+gradebook is rebuilt from those files.
+
+Submissions are untrusted (`layercheck.sandbox`, `layercheck.confine`): none can read the
+output folder, the answer cache, the batch's other submissions or the rubric, and a worker
+process dies with the grader, so a killed batch leaves no process behind.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import functools
 import hashlib
 import json
 import multiprocessing
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -26,6 +33,7 @@ from pathlib import Path
 
 from layercheck import __version__, feedback, gradebook, runner
 from layercheck.answer_cache import AnswerCache
+from layercheck.confine import die_with_parent
 from layercheck.evaluate import InvalidCase, answer
 from layercheck.observe import last_line
 from layercheck.rubric import Rubric
@@ -50,7 +58,9 @@ class Plan:
     seed: int
     examples: int
     cases: dict[tuple[str, str], list]  # (spec name, dtype) -> cases
-    wall_s: float = 10.0
+    wall_s: float = 10.0  # per call of a submission's function
+    startup_s: float = 10.0  # to start the child and import the submission, beyond wall_s
+    budget_s: float = 120.0  # for all of one submission's calls, feedback's included
 
     @property
     def specs(self) -> list[Spec]:
@@ -129,13 +139,25 @@ def shard(entries: list[tuple[str, Path]], spec: str | None) -> list[tuple[str, 
     return sorted(entries)[i - 1 :: n]
 
 
-def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) -> dict:
-    """Grade one submission into ``out/<name>/``; returns its gradebook row."""
+def grade_one(
+    name: str,
+    path: Path,
+    plan: Plan,
+    cache: AnswerCache,
+    out: Path,
+    hidden: tuple[Path, ...] = (),
+) -> dict:
+    """Grade one submission into ``out/<name>/``, its child reading nothing of `hidden`
+    (besides `out` and the cache); returns its gradebook row."""
     started = time.perf_counter()
     checks: list[Check] = []
     notes: list[str] = []
+    limits = {"wall_s": plan.wall_s, "startup_s": plan.startup_s, "budget_s": plan.budget_s}
+    hidden = (*hidden, out, cache.folder)
+    child_pid = None
     try:
-        with Sandbox(path, wall_s=plan.wall_s) as sandbox:
+        with Sandbox(path, **limits, hidden=hidden) as sandbox:
+            child_pid = sandbox.pid
             load_error = sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()
@@ -154,20 +176,22 @@ def grade_one(name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path) 
     elapsed = time.perf_counter() - started
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a grader killed while writing
+        stale.unlink(missing_ok=True)
     _write(
         folder / "feedback.md", feedback.markdown(name, score, load_error=load_error, notes=notes)
     )
     _write(folder / "checks.json", json.dumps([c.to_json() for c in checks], indent=1))
     output = "\n".join([*notes, output]) if notes else output
-    results = feedback.results_json(
-        score, execution_time=round(elapsed, 3), output=output, load_error=load_error
-    )
-    results["extra_data"] = {
-        "plan": plan.digest(),
-        "submission": str(path),
+    run = {
+        "seconds": round(elapsed, 3),
         "child_cpu_s": round(child_cpu, 3),
-        "isolation": isolation,
+        "child_pid": child_pid,
+        "limits": limits,
     }
+    _write(folder / "run.json", json.dumps(run, indent=1))
+    results = feedback.results_json(score, output=output, load_error=load_error)
+    results["extra_data"] = {"plan": plan.digest(), "submission": path.name, "isolation": isolation}
     _write(folder / "results.json", json.dumps(results, indent=1))
     return {"name": name, "score": score.total, "max_score": score.max_total, "seconds": elapsed}
 
@@ -265,17 +289,20 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     todo = [(name, path) for name, path in entries if not is_done(out / name, plan)]
     prepare(plan, cache)
+    hidden = tuple(dict.fromkeys(path.resolve().parent for _, path in entries))  # the batch
     rows = []
     if workers <= 1 or len(todo) <= 1:
         for name, path in todo:
-            rows.append(grade_one(name, path, plan, cache, out))
+            rows.append(grade_one(name, path, plan, cache, out, hidden))
             if progress:
                 progress(rows[-1])
     else:
         global _BATCH
-        _BATCH = (plan, cache, out)  # forked workers inherit the plan and the loaded answers
+        _BATCH = (plan, cache, out, hidden)  # forked workers inherit the plan and the answers
         context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             futures = [pool.submit(_grade_in_worker, name, path) for name, path in todo]
             for future in concurrent.futures.as_completed(futures):
                 rows.append(future.result())
@@ -285,12 +312,12 @@ def grade(
     return rows
 
 
-_BATCH: tuple[Plan, AnswerCache, Path] | None = None
+_BATCH: tuple[Plan, AnswerCache, Path, tuple[Path, ...]] | None = None
 
 
 def _grade_in_worker(name: str, path: Path) -> dict:
-    plan, cache, out = _BATCH
-    return grade_one(name, path, plan, cache, out)
+    plan, cache, out, hidden = _BATCH
+    return grade_one(name, path, plan, cache, out, hidden)
 
 
 def _write(path: Path, text: str) -> None:

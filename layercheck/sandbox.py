@@ -24,11 +24,10 @@ A sandbox is not thread-safe, and its child is killed when the thread that start
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import io
+import math
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -36,7 +35,7 @@ import sys
 import tempfile
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -45,25 +44,27 @@ from typing import Any
 import numpy as np
 
 from layercheck.child import ProtocolError, array, frame, npy, unframe
+from layercheck.confine import Confinement
 from layercheck.observe import Raised
 
 #: Seconds a child gets to start and load the submission, on top of `wall_s`.
 STARTUP_S = 10.0
-#: Largest file the child may write (its output included).
-FILE_LIMIT = 16 << 20
+#: Largest reply the parent reads (a huge array is refused, not buffered).
+MAX_REPLY = 64 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_CLONE_NEWNET, _CLONE_NEWUSER, _PR_SET_PDEATHSIG = 0x40000000, 0x10000000, 1
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-#: ``python -I -m layercheck.child``, importing the parent's own layercheck (an installed copy
-#: may be another version): -B writes no bytecode into the submission's folder, -u loses no
-#: output when the child is killed.
+#: ``python -I -B -u``, importing the parent's own layercheck package from its folder (an
+#: installed copy may be another version, and the folder above it may not be readable):
+#: -B writes no bytecode into the submission's folder, -u loses no output when it is killed.
 _COMMAND = (
     sys.executable,
     *("-I", "-B", "-u", "-c"),
-    "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from layercheck.child import main; main(sys.argv)",
+    "import sys, importlib.util as u; d = sys.argv[1]; "
+    "s = u.spec_from_file_location('layercheck', d + '/__init__.py', "
+    "submodule_search_locations=[d]); m = sys.modules['layercheck'] = u.module_from_spec(s); "
+    "s.loader.exec_module(m); from layercheck.child import main; main(sys.argv)",
 )
-_ROOT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE = str(Path(__file__).resolve().parent)
 _PLAIN = (type(None), bool, int, float)
 _KEYS = (*_PLAIN, str)
 
@@ -161,50 +162,18 @@ class _Timeout(Exception):
     pass
 
 
-@cache
-def _libc() -> tuple[Callable[..., int], Callable[..., int]] | None:
-    """libc's prctl and unshare, looked up in the parent (the forked child should not load
-    or look up symbols); None where there are none."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl, libc.unshare
-    except (AttributeError, OSError):  # not Linux
-        return None
-
-
-def _confine(
-    cpu_s: int, memory_mb: int, libc: tuple[Callable[..., int], Callable[..., int]] | None
-) -> None:
-    """Runs in the forked child before exec: resource limits (within the current hard
-    limits), death with the parent, and a network namespace of its own where allowed."""
-    limits = {
-        resource.RLIMIT_CPU: (cpu_s, cpu_s + 1),  # SIGXCPU first, SIGKILL a second later
-        resource.RLIMIT_AS: (memory_mb << 20,) * 2,
-        resource.RLIMIT_FSIZE: (FILE_LIMIT,) * 2,
-        resource.RLIMIT_CORE: (0, 0),
-    }
-    for kind, (soft, hard) in limits.items():
-        ceiling = resource.getrlimit(kind)[1]
-        if ceiling != resource.RLIM_INFINITY:
-            soft, hard = min(soft, ceiling), min(hard, ceiling)
-        resource.setrlimit(kind, (soft, hard))
-    if libc is not None:
-        prctl, unshare = libc
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if unshare(_CLONE_NEWNET) != 0:
-            unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
-
-
 class Sandbox:
     """A submission (a file or a folder, as `target.load` takes it) loaded in a sandboxed
     child. Use it as a context manager; `close()` kills the child's whole process group
     and removes its scratch directory.
 
-    Each call gets `wall_s` seconds of wall-clock time; the child has `cpu_s` seconds of CPU
-    time in all, `memory_mb` of address space, files up to 16 MB, and `output()` keeps the
-    first `output_kb` of what it printed. A call that times out, or a child that dies or
-    breaks the protocol, leaves the sandbox dead: that call and every later one raise
-    `observe.Raised` with the one-line reason (also in `failure`).
+    Loading gets `startup_s` + `wall_s` seconds of wall-clock time and each call `wall_s`;
+    all of them together at most `budget_s` (None: no total). The child has `cpu_s` seconds
+    of CPU time in all, `memory_mb` of address space, files up to 16 MB, reads nothing of
+    `hidden` (`layercheck.confine`), and `output()` keeps the first `output_kb` of what it
+    printed. A call past a limit, or a child that dies or breaks the protocol, leaves the
+    sandbox dead: that call and every later one raise `observe.Raised` with the one-line
+    reason (also in `failure`).
     """
 
     def __init__(
@@ -212,19 +181,24 @@ class Sandbox:
         submission: str | Path,
         *,
         wall_s: float = 10.0,
+        startup_s: float = STARTUP_S,
+        budget_s: float | None = None,
         cpu_s: int = 120,
         memory_mb: int = 2048,
         output_kb: int = 64,
+        hidden: Iterable[str | Path] = (),
     ):
         self.submission = submission
-        self.wall_s, self.cpu_s = wall_s, cpu_s
-        self.memory_mb, self.output_kb = memory_mb, output_kb
+        self.wall_s, self.startup_s, self.budget_s = wall_s, startup_s, budget_s
+        self.cpu_s, self.memory_mb, self.output_kb = cpu_s, memory_mb, output_kb
+        self.hidden = tuple(hidden)
         #: Why the submission could not be loaded (one line), or None.
         self.load_error: str | None = None
         #: Why the sandbox is dead (one line), or None while it is usable.
         self.failure: str | None = None
         self.cpu_used_s = 0.0  # the child's CPU time (user + system), known once it stopped
-        #: What the child is confined by beyond its limits: ``{"network": isolated?}``.
+        #: What confines the child beyond its limits (`Confinement.isolation`, and
+        #: ``network``): each True where this machine applies it.
         self.isolation: dict[str, bool] = {"network": False}
         #: The child's process id (also its process group's), once started.
         self.pid: int | None = None
@@ -237,6 +211,7 @@ class Sandbox:
         self._request = self._reply = -1  # the pipe ends the parent writes and reads
         self._ahead = bytearray()  # what was read of the reply pipe beyond the last frame
         self._deadline = 0.0
+        self._spent_by = math.inf  # when the budget runs out (monotonic clock)
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -277,10 +252,20 @@ class Sandbox:
             "PYTHONDONTWRITEBYTECODE": "1",
             **{name: "1" for name in _THREADS},
         }
-        libc = _libc()
+        path = Path(self.submission)
+        confinement = Confinement(
+            self.cpu_s,
+            self.memory_mb,
+            readable=[path.resolve()] if path.exists() else [],
+            writable=[scratch],
+            hidden=self.hidden,
+        )
+        self.isolation.update(confinement.isolation)
+        if self.budget_s is not None:
+            self._spent_by = time.monotonic() + self.budget_s
         try:
             self._process = subprocess.Popen(
-                [*_COMMAND, _ROOT, str(request_r), str(reply_w)],
+                [*_COMMAND, _PACKAGE, str(request_r), str(reply_w)],
                 stdin=subprocess.DEVNULL,
                 stdout=self._output_file,
                 stderr=self._output_file,
@@ -288,7 +273,7 @@ class Sandbox:
                 env=env,
                 pass_fds=(request_r, reply_w),
                 start_new_session=True,
-                preexec_fn=lambda: _confine(self.cpu_s, self.memory_mb, libc),
+                preexec_fn=confinement.apply,
             )
         except BaseException:
             os.close(self._request)
@@ -297,16 +282,17 @@ class Sandbox:
         finally:
             os.close(request_r)
             os.close(reply_w)
+            confinement.close()
         self.pid = self._process.pid
         os.set_blocking(self._request, False)
-        path = Path(self.submission)
         load = {
             "load": str(path.resolve()) if path.exists() else str(self.submission),
             "names": all_functions(),
             "memory_mb": self.memory_mb,
         }
         try:
-            reply, _ = self._exchange(load, [], "loading the submission", self.wall_s + STARTUP_S)
+            seconds = self.wall_s + self.startup_s
+            reply, _ = self._exchange(load, [], "loading the submission", seconds)
             self._loaded(reply, set(load["names"]))
         except Raised as failure:
             self.load_error = str(failure)
@@ -415,12 +401,17 @@ class Sandbox:
     ) -> tuple[dict[str, Any], list[bytearray]]:
         """Send one request and read its reply within `seconds`; a timeout, a dead child or a
         bad frame kills the child and raises Raised."""
-        self._deadline = time.monotonic() + seconds
+        now = time.monotonic()
+        self._deadline = min(now + seconds, self._spent_by)
         try:
             self._write(frame(header, blobs))
-            reply, blobs_back = unframe(self._read)
+            reply, blobs_back = unframe(self._read, MAX_REPLY)
         except _Timeout:
-            raise self._die(f"killed: {what} took longer than {seconds:g} s") from None
+            if self._deadline == self._spent_by:
+                reason = f"killed: the submission used up its time budget ({self.budget_s:g} s)"
+            else:
+                reason = f"killed: {what} took longer than {seconds:g} s"
+            raise self._die(reason) from None
         except (EOFError, BrokenPipeError):
             raise self._die(self._death()) from None
         except ProtocolError as exc:

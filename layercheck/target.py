@@ -89,7 +89,7 @@ def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, 
         relative = file.relative_to(folder).with_suffix("")
         name = ".".join((package, *relative.parts)).removesuffix(".__init__")
         try:
-            modules.append(importlib.import_module(name))
+            modules.append(_import(name, file))
         except ModuleNotFoundError as exc:
             helper = (exc.name or "").rpartition(".")[2]
             if helper in COURSE_HELPERS:
@@ -98,9 +98,26 @@ def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, 
                     f"not include (include the course's {helper}.py, or remove the import)"
                 ) from None
             raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
-        except Exception as exc:
+        except BaseException as exc:  # sys.exit() or KeyboardInterrupt at import too
             raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
     return _functions(modules, names)
+
+
+def _import(name: str, file: Path) -> types.ModuleType:
+    """`file` imported as `name` (unless a sibling imported it already), found by its path:
+    a sandboxed child may read a single-file submission but not list its folder."""
+    if name in sys.modules:
+        return sys.modules[name]
+    importlib.import_module(name.rpartition(".")[0])  # its packages first, as `import` does
+    package = [str(file.parent)] if file.name == "__init__.py" else None
+    spec = importlib.util.spec_from_file_location(name, file, submodule_search_locations=package)
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _functions(modules: list[types.ModuleType], names: list[str]) -> dict[str, Callable]:

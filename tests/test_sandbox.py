@@ -16,6 +16,7 @@ from layercheck.observe import Raised, describe
 from layercheck.sandbox import Handle, Sandbox
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import FAIL
+from students import student_folder
 
 IMPL = Path(impl.__file__).parent
 BUGS = Path(__file__).parent / "bugs"
@@ -75,8 +76,10 @@ def test_runner_through_the_sandbox_gives_the_in_process_checks(impl_sandbox, sp
         ("batchnorm_backward_inplace", "batchnorm", "batchnorm_backward"),  # through the cache
     ],
 )
-def test_planted_in_place_bugs_fail_arguments_unchanged_as_in_process(bug, spec, function):
-    path = BUGS / f"{bug}.py"
+def test_planted_in_place_bugs_fail_arguments_unchanged_as_in_process(
+    tmp_path, bug, spec, function
+):
+    path = student_folder(BUGS / f"{bug}.py", tmp_path / bug)
     with Sandbox(path) as sandbox:
         sandboxed = table(sandbox.candidate(), spec, "float32")
     assert sandboxed == table(target.load(str(path)), spec, "float32")
@@ -168,7 +171,7 @@ def test_a_submission_importing_torch_or_with_a_syntax_error_does_not_load(tmp_p
         assert "syntax error" in sandbox.load_error
 
 
-def test_a_hanging_call_is_killed_with_its_process_group(tmp_path):
+def test_a_hanging_call_is_killed_and_no_process_outlives_the_sandbox(tmp_path):
     path = submission(
         tmp_path,
         """
@@ -183,7 +186,12 @@ def test_a_hanging_call_is_killed_with_its_process_group(tmp_path):
         """,
     )
     with Sandbox(path, wall_s=1) as sandbox:
-        grandchild = sandbox.candidate()["affine_forward"](None, None, None)
+        if sandbox.isolation["processes"]:  # seccomp: no process can be started
+            with pytest.raises(Raised, match="PermissionError"):
+                sandbox.candidate()["affine_forward"](None, None, None)
+            grandchild = None
+        else:  # killed with the child's process group
+            grandchild = sandbox.candidate()["affine_forward"](None, None, None)
         started = time.monotonic()
         with pytest.raises(Raised, match="took longer than 1 s"):
             sandbox.candidate()["relu_forward"](np.ones(3))
@@ -194,9 +202,9 @@ def test_a_hanging_call_is_killed_with_its_process_group(tmp_path):
         assert time.monotonic() - started < 0.1
     assert not alive(sandbox.pid)
     deadline = time.monotonic() + 2  # SIGKILL reaches the grandchild soon, not at once
-    while alive(grandchild) and time.monotonic() < deadline:
+    while grandchild and alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not alive(grandchild)
+    assert not (grandchild and alive(grandchild))
 
 
 def test_what_a_call_raised_is_raised_with_its_file_and_line(tmp_path):

@@ -1,0 +1,335 @@
+"""What confines a sandboxed child, applied in the forked child before it execs Python.
+
+- resource limits: CPU seconds, address space, file size, no core files;
+- death with its parent (``PR_SET_PDEATHSIG``);
+- a network namespace of its own (as root, or inside a user namespace);
+- Landlock (Linux 5.13+, unprivileged): files are read only beneath the interpreter, the
+  system's library folders (not /proc, /sys or /etc), numpy, the child's own modules and
+  the submission, minus the `hidden` paths and the installed torch, `impl` and `oracle`;
+  files are written only in the scratch folder; no TCP (ABI 4); no ptrace of processes
+  outside the sandbox; no signals to them (ABI 6, Linux 6.12);
+- seccomp (x86-64 and arm64): no new processes (fork, vfork, clone without CLONE_THREAD),
+  no ptrace, no process_vm_readv/writev, no pidfds, signals only to itself.
+
+`Confinement.isolation` says which of these this machine applies; where a kernel lacks one,
+the child runs without it (the README's threat model says what that leaves open).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import resource
+import signal
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+#: Largest file the child may write (its output included).
+FILE_LIMIT = 16 << 20
+_CLONE_NEWNET, _CLONE_NEWUSER, _CLONE_THREAD = 0x40000000, 0x10000000, 0x00010000
+_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 1, 38, 22, 2
+
+# Landlock (include/uapi/linux/landlock.h).
+_CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
+_RULESET_VERSION, _RULE_PATH_BENEATH = 1, 1
+_EXECUTE, _WRITE_FILE, _READ_FILE, _READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_TRUNCATE, _IOCTL_DEV = 1 << 14, 1 << 15
+_FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | _TRUNCATE | _IOCTL_DEV
+_READ = _EXECUTE | _READ_FILE | _READ_DIR
+
+#: Landlock's filesystem rights by ABI version: 13 rights, then REFER, TRUNCATE, IOCTL_DEV.
+_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+#: System folders a Python process reads (what is absent is skipped).
+_SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+_ETC = ("/etc/ld.so.cache", "/etc/localtime")
+#: Packages a submission must not read, found wherever they are installed.
+_HIDDEN_PACKAGES = ("torch", "functorch", "torchgen", "jax", "tensorflow", "impl", "oracle")
+
+# seccomp (include/uapi/linux/{seccomp,filter,audit}.h).
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+_EPERM, _ENOSYS = 1, 38
+_LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_NR, _ARCH, _ARG0 = 0, 4, 16  # offsets in struct seccomp_data (arg 0: its low 32 bits)
+_X32 = 0x40000000
+
+
+@dataclass(frozen=True)
+class _Syscalls:
+    audit_arch: int
+    denied: tuple[int, ...]  # always EPERM
+    clone: int
+    clone3: int
+    signals: tuple[int, ...]  # kill, tkill, tgkill: allowed only towards the child itself
+    x32: bool = False
+
+
+_ARCHES = {
+    # fork vfork ptrace process_vm_readv/writev rt_sigqueueinfo rt_tgsigqueueinfo
+    # pidfd_send_signal pidfd_open pidfd_getfd
+    "x86_64": _Syscalls(
+        0xC000003E, (57, 58, 101, 310, 311, 129, 297, 424, 434, 438), 56, 435, (62, 200, 234), True
+    ),
+    "aarch64": _Syscalls(
+        0xC00000B7, (117, 270, 271, 138, 240, 424, 434, 438), 220, 435, (129, 130, 131)
+    ),
+}
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
+    """libc, looked up in the parent (the forked child should not load libraries)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        return libc
+    except OSError:
+        return None
+
+
+@cache
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 where there is none."""
+    libc = _libc()
+    if libc is None or sys.platform != "linux":
+        return 0
+    abi = libc.syscall(ctypes.c_long(_CREATE_RULESET), None, ctypes.c_size_t(0), _RULESET_VERSION)
+    return max(int(abi), 0)
+
+
+def seccomp_arch() -> _Syscalls | None:
+    """The seccomp filter's system call numbers for this machine; None where unsupported."""
+    return _ARCHES.get(platform.machine()) if sys.platform == "linux" else None
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
+
+
+class _PathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+@dataclass
+class Confinement:
+    """The confinement of one child: build it in the parent, call `apply` in the forked
+    child (``preexec_fn``), `close` in the parent once the child started.
+
+    `readable`: paths the child reads beneath (beside the system's); `writable`: paths it
+    writes beneath; `hidden`: paths it must not read even beneath a system folder.
+    """
+
+    cpu_s: int
+    memory_mb: int
+    readable: Iterable[str | Path]
+    writable: Iterable[str | Path]
+    hidden: Iterable[str | Path] = ()
+    #: What is applied: ``filesystem`` (Landlock), ``signals`` and ``processes`` (seccomp,
+    #: and Landlock's scopes); the network is known only once the child reports its namespace.
+    isolation: dict[str, bool] = field(default_factory=dict)
+    _ruleset: int = -1
+
+    def __post_init__(self) -> None:
+        abi, arch = landlock_abi(), seccomp_arch()
+        self.isolation = {"filesystem": abi >= 1, "processes": arch is not None}
+        self.isolation["signals"] = arch is not None or abi >= 6
+        if abi >= 1:
+            self._ruleset = _landlock_ruleset(abi, self.readable, self.writable, self.hidden)
+
+    def apply(self) -> None:
+        """In the forked child: limits, death with the parent, a network namespace where
+        allowed, Landlock, then seccomp. Raises OSError when a feature found present fails."""
+        limits = {
+            resource.RLIMIT_CPU: (self.cpu_s, self.cpu_s + 1),  # SIGXCPU, then SIGKILL
+            resource.RLIMIT_AS: (self.memory_mb << 20,) * 2,
+            resource.RLIMIT_FSIZE: (FILE_LIMIT,) * 2,
+            resource.RLIMIT_CORE: (0, 0),
+        }
+        for kind, (soft, hard) in limits.items():
+            ceiling = resource.getrlimit(kind)[1]
+            if ceiling != resource.RLIM_INFINITY:
+                soft, hard = min(soft, ceiling), min(hard, ceiling)
+            resource.setrlimit(kind, (soft, hard))
+        libc = _libc()
+        if libc is None:
+            return
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if libc.unshare(_CLONE_NEWNET) != 0:
+            libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
+        _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        if self._ruleset >= 0:
+            _check(libc.syscall(ctypes.c_long(_RESTRICT_SELF), self._ruleset, 0), "landlock")
+        arch = seccomp_arch()
+        if arch is not None:
+            program = _seccomp_program(arch, os.getpid())
+            fprog = _SockFprog(len(program), program)
+            _check(
+                libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0),
+                "seccomp",
+            )
+
+    def close(self) -> None:
+        if self._ruleset >= 0:
+            os.close(self._ruleset)
+            self._ruleset = -1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make the calling process die (SIGKILL) when its parent, process `parent`, dies; exit
+    at once if it has died already (a pool worker of a killed grader)."""
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _check(result: int, what: str) -> None:
+    if result < 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _landlock_ruleset(
+    abi: int,
+    readable: Iterable[str | Path],
+    writable: Iterable[str | Path],
+    hidden: Iterable[str | Path],
+) -> int:
+    """A Landlock ruleset fd: the system's folders minus `hidden` readable, `readable`
+    readable, `writable` writable, everything else refused."""
+    libc = _libc()
+    fs = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
+    attr = _RulesetAttr(fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)  # TCP; signals, sockets
+    size = 8 if abi < 4 else 16 if abi < 6 else 24
+    ruleset = libc.syscall(ctypes.c_long(_CREATE_RULESET), ctypes.byref(attr), size, 0)
+    _check(ruleset, "landlock_create_ruleset")
+    rules = list(system_readable(tuple(sorted(map(str, hidden)))))
+    rules += [(Path(path), _READ) for path in readable]
+    rules += [(Path(path), fs) for path in writable]
+    rules += [(Path(path), _READ_FILE | _WRITE_FILE) for path in _DEVICES]
+    try:
+        for path, rights in rules:
+            _add_rule(libc, ruleset, path, rights)
+    except BaseException:
+        os.close(ruleset)
+        raise
+    return ruleset
+
+
+def _add_rule(libc: ctypes.CDLL, ruleset: int, path: Path, rights: int) -> None:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:  # absent, or unreadable to the grader too
+        return
+    try:
+        if not os.path.isdir(path):
+            rights &= _FILE_RIGHTS
+        rule = _PathBeneath(rights, fd)
+        result = libc.syscall(
+            ctypes.c_long(_ADD_RULE), ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0
+        )
+        _check(result, f"landlock_add_rule {path}")
+    finally:
+        os.close(fd)
+
+
+@cache
+def system_readable(hidden: tuple[str, ...]) -> tuple[tuple[Path, int], ...]:
+    """The system's readable paths and their rights (system folders, the interpreter's
+    prefixes, numpy's site-packages, this package) with every path of `hidden` and of the
+    hidden packages cut out: a folder above a hidden path may only be listed, and its other
+    entries are readable."""
+    import numpy
+
+    roots = [*_SYSTEM, *_ETC, sys.prefix, sys.base_prefix, sys.exec_prefix]
+    roots += [Path(numpy.__file__).parent.parent, Path(__file__).parent]
+    cut = {Path(os.path.realpath(path)) for path in (*hidden, *_package_paths())}
+    found: list[tuple[Path, int]] = []
+    for root in dict.fromkeys(Path(os.path.realpath(root)) for root in roots):
+        found += _beneath(root, cut)
+    return tuple(dict.fromkeys(found))
+
+
+def _package_paths() -> list[str]:
+    """Where the hidden packages are installed (without importing them)."""
+    import importlib.util
+
+    paths = []
+    for name in _HIDDEN_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None:
+            paths += list(spec.submodule_search_locations or [spec.origin or ""])
+    return [path for path in paths if path]
+
+
+def _beneath(path: Path, cut: set[Path]) -> list[tuple[Path, int]]:
+    if path in cut or not os.path.lexists(path):
+        return []
+    if not any(path in hidden.parents for hidden in cut):
+        return [(path, _READ)]
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    return [(path, _READ_DIR)] + [found for entry in entries for found in _beneath(entry, cut)]
+
+
+def _seccomp_program(arch: _Syscalls, pid: int) -> ctypes.Array:
+    """The BPF filter: other architectures' calls and the denied calls fail with EPERM,
+    clone3 with ENOSYS (libc falls back to clone), clone without CLONE_THREAD with EPERM,
+    signals other than to the child itself (0, its pid, its group) with EPERM."""
+    code: list[tuple[int, str | int, str | int, int]] = [(_LD_ABS, 0, 0, _ARCH)]
+    code.append((_JEQ, 0, "eperm", arch.audit_arch))
+    code.append((_LD_ABS, 0, 0, _NR))
+    if arch.x32:
+        code.append((_JGE, "eperm", 0, _X32))
+    code += [(_JEQ, "eperm", 0, nr) for nr in arch.denied]
+    code.append((_JEQ, "enosys", 0, arch.clone3))
+    code += [(_JEQ, "signal", 0, nr) for nr in arch.signals]
+    code.append((_JEQ, 0, "allow", arch.clone))
+    code.append((_LD_ABS, 0, 0, _ARG0))
+    code.append((_JSET, "allow", "eperm", _CLONE_THREAD))
+    labels = {"signal": len(code)}
+    code.append((_LD_ABS, 0, 0, _ARG0))
+    code += [(_JEQ, "allow", 0, 0), (_JEQ, "allow", 0, pid)]
+    code.append((_JEQ, "allow", "eperm", (-pid) & 0xFFFFFFFF))  # its process group
+    labels.update(allow=len(code), eperm=len(code) + 1, enosys=len(code) + 2)
+    code += [
+        (_RET, 0, 0, _RET_ALLOW),
+        (_RET, 0, 0, _RET_ERRNO | _EPERM),
+        (_RET, 0, 0, _RET_ERRNO | _ENOSYS),
+    ]
+
+    def offset(at: int, label: str | int) -> int:
+        return label if isinstance(label, int) else labels[label] - at - 1
+
+    program = (_SockFilter * len(code))()
+    for at, (op, jt, jf, k) in enumerate(code):
+        program[at] = _SockFilter(op, offset(at, jt), offset(at, jf), k)
+    return program
