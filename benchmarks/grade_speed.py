@@ -18,6 +18,7 @@ import os
 import platform
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ from layercheck import grade, rubric
 from layercheck.answer_cache import AnswerCache
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from students import student_folder  # noqa: E402  (planted bugs as student folders)
+
 RESULTS = Path(__file__).parent / "results"
 BROKEN = {
     "syntax_error.py": "def affine_forward(x, w, b)\n    return x\n",
@@ -52,7 +56,7 @@ def make_batch(folder: Path, count: int) -> dict[str, int]:
                 _vectorised_copy(name)
         elif share < 7:
             kinds["buggy"] += 1
-            shutil.copy(bugs[i % len(bugs)], name.with_suffix(".py"))
+            student_folder(bugs[i % len(bugs)], name)
         elif share < 9:
             kinds["unfinished"] += 1
             shutil.copy(
@@ -83,8 +87,7 @@ def run(batch: Path, out: Path, cache_dir: Path, workers: int) -> dict:
     rows = grade.grade(entries, plan, cache, out, workers=workers)
     wall = time.perf_counter() - started
     submission_cpu = sum(
-        json.loads((out / row["name"] / "results.json").read_text())["extra_data"]["child_cpu_s"]
-        for row in rows
+        json.loads((out / row["name"] / "run.json").read_text())["child_cpu_s"] for row in rows
     )
     return {
         "submissions": len(rows),

@@ -116,6 +116,18 @@ def _parser() -> argparse.ArgumentParser:
     grading.add_argument(
         "--cache", type=Path, help="oracle answers (default: ~/.cache/layercheck/answers)"
     )
+    grading.add_argument(
+        "--call-limit",
+        type=float,
+        default=10.0,
+        help="seconds one call of a submission's function may take (default: 10)",
+    )
+    grading.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds all of one submission's calls may take together (default: 120)",
+    )
     grading.set_defaults(run=_grade)
     merging = commands.add_parser(
         "merge", help="merge partial reports (JSON files) or grading shards (folders) into one"
@@ -231,6 +243,8 @@ def _grade(options: argparse.Namespace) -> int:
         raise UsageError(f"{options.submissions}: no such file or folder")
     if options.workers < 1 or options.examples < 1:
         raise UsageError("--workers and --examples must be at least 1")
+    if not 0 < options.call_limit <= options.budget:
+        raise UsageError("--call-limit must be positive and at most --budget")
     try:
         chosen = rubric.load(options.rubric, options.profile)
         entries = grade.shard(grade.discover(options.submissions), options.shard)
@@ -238,6 +252,7 @@ def _grade(options: argparse.Namespace) -> int:
         raise UsageError(str(problem)) from None
     cache = AnswerCache(options.cache or _default_cache())
     batch = grade.plan(chosen, options.profile, seed=options.seed, examples=options.examples)
+    batch.wall_s, batch.budget_s = options.call_limit, options.budget
     console = Console(highlight=False)
     done = len(entries) - sum(not grade.is_done(options.out / n, batch) for n, _ in entries)
     console.print(f"grading {len(entries) - done} of {len(entries)} submissions ({done} done)")

@@ -8,6 +8,7 @@ far over the tolerance the error is; dtypes that fail the same way are shown tog
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -179,9 +180,10 @@ def _missing(check: Check) -> str:
     message = check.message or ""
     if "not defined" in message:
         return f"{check.function} is missing from your submission (or misspelled)."
-    if "returned None" in message:
+    stub = re.search(r"(\w+) returned None", message)  # the backward's forward, maybe
+    if stub:
         return (
-            f"{check.function} returns None: probably still the starter code's stub. "
+            f"{stub[1]} returns None: probably still the starter code's stub. "
             "Fill it in and return the values the docstring asks for."
         )
     return f"{check.function} gave no value for {check.quantity}: {message}"

@@ -154,22 +154,22 @@ def grade_one(
     notes: list[str] = []
     limits = {"wall_s": plan.wall_s, "startup_s": plan.startup_s, "budget_s": plan.budget_s}
     hidden = (*hidden, out, cache.folder)
-    child_pid = None
+    sandbox = Sandbox(path, **limits, hidden=hidden)
     try:
-        with Sandbox(path, **limits, hidden=hidden) as sandbox:
-            child_pid = sandbox.pid
+        with sandbox:
             load_error = sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()
                 for spec in plan.specs:
                     for dtype in plan.rubric.dtypes:
-                        found = _check(spec, candidate, dtype, plan, cache)
+                        if sandbox.failure is not None:  # a crash or hang costs its own checks
+                            sandbox.restart()
+                        found = _spared(spec, sandbox, candidate, dtype, plan, cache)
                         notes += _conventions(spec, candidate, found, plan, cache)
                         checks += found
             output = sandbox.output()
-        child_cpu, isolation = sandbox.cpu_used_s, sandbox.isolation
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
-        checks, output, child_cpu, isolation = [], "", 0.0, {}
+        checks, output = [], ""
         load_error = f"grading failed: {last_line(exc)}"
     notes = list(dict.fromkeys(notes))  # one note per convention, whatever the dtypes
     score = plan.rubric.score(checks)
@@ -185,15 +185,34 @@ def grade_one(
     output = "\n".join([*notes, output]) if notes else output
     run = {
         "seconds": round(elapsed, 3),
-        "child_cpu_s": round(child_cpu, 3),
-        "child_pid": child_pid,
+        "child_cpu_s": round(sandbox.cpu_used_s, 3),
+        "child_pids": sandbox.pids,
         "limits": limits,
     }
     _write(folder / "run.json", json.dumps(run, indent=1))
     results = feedback.results_json(score, output=output, load_error=load_error)
-    results["extra_data"] = {"plan": plan.digest(), "submission": path.name, "isolation": isolation}
+    results["extra_data"] = {
+        "plan": plan.digest(),
+        "submission": path.name,
+        "isolation": sandbox.isolation,
+    }
     _write(folder / "results.json", json.dumps(results, indent=1))
     return {"name": name, "score": score.total, "max_score": score.max_total, "seconds": elapsed}
+
+
+def _spared(
+    spec: Spec, sandbox: Sandbox, candidate, dtype: str, plan: Plan, cache: AnswerCache
+) -> list[Check]:
+    """The checks of `spec` in `dtype`; when a backward's call killed the child, the other
+    functions are checked again in a fresh one without it (its hang is not theirs)."""
+    found = _check(spec, candidate, dtype, plan, cache)
+    culprit = sandbox.died_in
+    if culprit is None or culprit == spec.forward or culprit not in spec.functions:
+        return found
+    sandbox.restart()
+    spared = {name: function for name, function in candidate.items() if name != culprit}
+    again = {(c.function, c.quantity): c for c in _check(spec, spared, dtype, plan, cache)}
+    return [c if c.function == culprit else again[c.function, c.quantity] for c in found]
 
 
 def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:
@@ -289,7 +308,8 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     todo = [(name, path) for name, path in entries if not is_done(out / name, plan)]
     prepare(plan, cache)
-    hidden = tuple(dict.fromkeys(path.resolve().parent for _, path in entries))  # the batch
+    batch = [path.resolve().parent for _, path in entries]
+    hidden = tuple(dict.fromkeys([*batch, *filter(None, [plan.rubric.source])]))
     rows = []
     if workers <= 1 or len(todo) <= 1:
         for name, path in todo:

@@ -158,7 +158,9 @@ def describe(value: Any) -> str:
     if hasattr(value, "describe"):  # an opaque value held in a sandboxed child
         return value.describe()
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        kind = "an array" if type(value) is np.ndarray else f"a {type(value).__name__}"
+        subclass = "" if type(value) is np.ndarray else " (an ndarray subclass)"
+        return f"{kind}{subclass} of dtype {value.dtype} and shape {value.shape}"
     if isinstance(value, tuple | list):
         return f"a {type(value).__name__} of {len(value)}"
     return f"a {type(value).__name__}"

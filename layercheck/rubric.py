@@ -87,6 +87,7 @@ class Rubric:
     dtypes: tuple[str, ...]
     partial_credit: str
     profile: str
+    source: Path | None = None  # the TOML file it was read from (submissions may not read it)
 
     def digest(self) -> str:
         """A stable hash of the rubric's content: equal digests grade alike."""
@@ -194,7 +195,7 @@ def _parse(data: dict[str, Any], path: Path, profile: str) -> Rubric:
         item = _item(raw, f"{where}: item {number}", functions, profile, visibility)
         _no_overlap(item, items, f"{where}: item {number}")
         items.append(item)
-    return Rubric(items, dtypes, policy, profile)
+    return Rubric(items, dtypes, policy, profile, path.resolve())
 
 
 def _item(

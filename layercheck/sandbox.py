@@ -173,7 +173,7 @@ class Sandbox:
     `hidden` (`layercheck.confine`), and `output()` keeps the first `output_kb` of what it
     printed. A call past a limit, or a child that dies or breaks the protocol, leaves the
     sandbox dead: that call and every later one raise `observe.Raised` with the one-line
-    reason (also in `failure`).
+    reason (also in `failure`) until `restart()`.
     """
 
     def __init__(
@@ -202,6 +202,10 @@ class Sandbox:
         self.isolation: dict[str, bool] = {"network": False}
         #: The child's process id (also its process group's), once started.
         self.pid: int | None = None
+        self.pids: list[int] = []  # every child's, restarts included
+        #: The function whose call left the sandbox dead (None: loading, or alive).
+        self.died_in: str | None = None
+        self._calling: str | None = None
         self._functions: list[str] = []
         self._process: subprocess.Popen | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None
@@ -228,15 +232,33 @@ class Sandbox:
     def start(self) -> None:
         """Start the child and load the submission; afterwards either `load_error` is set
         (and the child is gone) or `candidate()` holds the functions found."""
-        from layercheck.specs import all_functions
-
-        if self.pid is not None:
+        if self._scratch is not None:
             raise RuntimeError("a sandbox starts once")
         self._scratch = tempfile.TemporaryDirectory(
             prefix="layercheck-sandbox-", ignore_cleanup_errors=True
         )
+        self._output_file = open(os.path.join(self._scratch.name, "output.txt"), "w+b")  # noqa: SIM115
+        if self.budget_s is not None:
+            self._spent_by = time.monotonic() + self.budget_s
+        self._spawn()
+
+    def restart(self) -> None:
+        """A fresh child, with the same scratch folder and output, after this one died: one
+        function's crash or hang costs that function, not the ones checked after it. The
+        time budget is shared; once it is spent, the sandbox stays dead."""
+        self._stop()
+        self._kept, self._ahead, self.failure, self.died_in = _Kept(), bytearray(), None, None
+        if time.monotonic() >= self._spent_by:
+            self.failure = self._budget_spent()
+            return
+        self._spawn()
+        if self.load_error is not None:
+            self.failure, self.load_error = f"reloading failed: {self.load_error}", None
+
+    def _spawn(self) -> None:
+        from layercheck.specs import all_functions
+
         scratch = self._scratch.name
-        self._output_file = open(os.path.join(scratch, "output.txt"), "w+b")  # noqa: SIM115
         request_r, self._request = os.pipe()
         self._reply, reply_w = os.pipe()
         for end in (self._request, self._reply):
@@ -261,8 +283,6 @@ class Sandbox:
             hidden=self.hidden,
         )
         self.isolation.update(confinement.isolation)
-        if self.budget_s is not None:
-            self._spent_by = time.monotonic() + self.budget_s
         try:
             self._process = subprocess.Popen(
                 [*_COMMAND, _PACKAGE, str(request_r), str(reply_w)],
@@ -284,6 +304,7 @@ class Sandbox:
             os.close(reply_w)
             confinement.close()
         self.pid = self._process.pid
+        self.pids.append(self.pid)
         os.set_blocking(self._request, False)
         load = {
             "load": str(path.resolve()) if path.exists() else str(self.submission),
@@ -296,6 +317,7 @@ class Sandbox:
             self._loaded(reply, set(load["names"]))
         except Raised as failure:
             self.load_error = str(failure)
+            self.failure = None
 
     def _loaded(self, reply: dict[str, Any], names: set[str]) -> None:
         netns = reply.get("netns")
@@ -336,6 +358,7 @@ class Sandbox:
         }
         own = [value for value in args if isinstance(value, np.ndarray | dict)]
         slots = own + [slot for ref in request.refs for slot in self._kept.slots.get(ref, [])]
+        self._calling = name
         reply, blobs = self._exchange(header, request.blobs, "a call", self.wall_s)
         try:
             if "fatal" in reply:
@@ -408,7 +431,7 @@ class Sandbox:
             reply, blobs_back = unframe(self._read, MAX_REPLY)
         except _Timeout:
             if self._deadline == self._spent_by:
-                reason = f"killed: the submission used up its time budget ({self.budget_s:g} s)"
+                reason = self._budget_spent()
             else:
                 reason = f"killed: {what} took longer than {seconds:g} s"
             raise self._die(reason) from None
@@ -419,6 +442,9 @@ class Sandbox:
         if not isinstance(reply, dict) or self._ahead:
             raise self._die("the submission's process broke the protocol: not one reply")
         return reply, blobs_back
+
+    def _budget_spent(self) -> str:
+        return f"killed: the submission used up its time budget ({self.budget_s:g} s)"
 
     def _wait(self, fd: int, event: int) -> None:
         poll = select.poll()
@@ -467,14 +493,14 @@ class Sandbox:
 
     def _die(self, reason: str) -> Raised:
         """Mark the sandbox dead for `reason` and stop the child; the error to raise."""
-        self.failure = reason
+        self.failure, self.died_in = reason, self._calling
         self._stop()
         return Raised(reason)
 
     def _stop(self) -> None:
         if self._process is None:
             return
-        self.cpu_used_s = _cpu_seconds(self._process.pid)
+        self.cpu_used_s += _cpu_seconds(self._process.pid)
         try:
             os.killpg(self._process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):  # the group is gone already

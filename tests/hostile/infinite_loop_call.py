@@ -1,0 +1,3 @@
+def relu_backward(dout, cache):
+    while True:
+        pass

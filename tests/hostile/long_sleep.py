@@ -1,0 +1,5 @@
+import time
+
+
+def affine_backward(dout, cache):
+    time.sleep(3600)

@@ -1,0 +1,1 @@
+INDEX_DTYPE = np.int  # an alias NumPy 2 removed

@@ -1,0 +1,2 @@
+def relu_forward(x):
+    raise BaseException("nope")

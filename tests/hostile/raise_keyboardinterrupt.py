@@ -1,0 +1,2 @@
+def softmax_loss(x, y):
+    raise KeyboardInterrupt

@@ -1,0 +1,1 @@
+RUBRIC = open("@RUBRIC@").read()  # which items pay most
