@@ -97,6 +97,7 @@ def make_load_batch(folder: Path, count: int) -> dict[str, str]:
     for i in range(HOSTILE_SHARE, count, 10):
         name = f"student{i:04d}"
         kinds[name] = hostile[(i // 10) % len(hostile)]
+        shutil.rmtree(folder / name, ignore_errors=True)  # a planted bug's student folder
         (folder / name).with_suffix(".py").write_text(HOSTILE[kinds[name]])
     return kinds
 
@@ -145,11 +146,13 @@ def tree(root: int, table: dict[int, Proc]) -> list[int]:
     return found
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of process `pid` in MB (VmRSS); 0 for a zombie or a process gone."""
+def memory_mb(pid: int, field: str = "VmRSS:", source: str = "status") -> float:
+    """Process `pid`'s `field` of /proc/PID/`source` in MB: resident memory (VmRSS), or its
+    proportional share (Pss: of smaps_rollup; forked workers share most of the grader's
+    pages, so a sum of Pss is what the tree really holds); 0 once it is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -160,16 +163,19 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
     """Sample `process`'s tree every INTERVAL seconds until it ends (killed after `timeout`
     seconds): peak memory and process count, every process seen (pid: start time), and
     when the first results.json appeared in `out`."""
-    peak = {"tree_mb": 0.0, "grader_mb": 0.0, "single_mb": 0.0, "processes": 0}
+    peak = {"tree_mb": 0.0, "tree_pss_mb": 0.0, "grader_mb": 0.0, "single_mb": 0.0}
+    peak["processes"] = 0
     seen: dict[int, int] = {}
     first_result_s, samples, timed_out = None, 0, False
     while process.poll() is None:
         table = processes()
         pids = tree(process.pid, table)
-        rss = {pid: rss_mb(pid) for pid in pids}
+        rss = {pid: memory_mb(pid) for pid in pids}
+        pss = sum(memory_mb(pid, "Pss:", "smaps_rollup") for pid in pids)
         seen.update({pid: table[pid].start for pid in pids})
         samples += 1
         peak["tree_mb"] = max(peak["tree_mb"], sum(rss.values()))
+        peak["tree_pss_mb"] = max(peak["tree_pss_mb"], pss)
         peak["grader_mb"] = max(peak["grader_mb"], rss.get(process.pid, 0.0))
         peak["single_mb"] = max(peak["single_mb"], *rss.values(), 0.0)
         peak["processes"] = max(peak["processes"], len(pids))
@@ -223,15 +229,14 @@ def kill(pid: int, start: int) -> None:
 
 
 def submission(folder: Path) -> dict | None:
-    """One graded submission: its seconds (run.json's, else results.json's), score, and why
+    """One graded submission: its seconds (run.json's), score, and why
     it lost points when it did (the output's first line when it was not loaded, else the
     first check that raised, or else failed); None without results.json."""
     try:
         results = json.loads((folder / "results.json").read_text())
     except (OSError, ValueError):
         return None
-    run = folder / "run.json"
-    seconds = json.loads(run.read_text())["seconds"] if run.is_file() else results["execution_time"]
+    seconds = json.loads((folder / "run.json").read_text())["seconds"]
     checks = json.loads((folder / "checks.json").read_text())
     lost = sorted(
         (c for c in checks if c["verdict"] in ("error", "fail")), key=lambda c: c["verdict"]
@@ -379,7 +384,10 @@ def render(result: dict) -> str:
         "per submission: median / p90 / max": lambda r: " / ".join(
             f"{r['seconds'].get(key, '-')} s" for key in ("median_s", "p90_s", "max_s")
         ),
-        "peak RSS, whole tree": lambda r: f"{r['peak']['tree_mb']} MB",
+        "peak RSS, whole tree (shared pages counted per process)": lambda r: (
+            f"{r['peak']['tree_mb']} MB"
+        ),
+        "peak PSS, whole tree (shared pages split)": lambda r: f"{r['peak']['tree_pss_mb']} MB",
         "peak RSS, grader process": lambda r: f"{r['peak']['grader_mb']} MB",
         "peak RSS, any one process": lambda r: f"{r['peak']['single_mb']} MB",
         "largest descendant (getrusage, cumulative)": lambda r: (

@@ -236,7 +236,7 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _grade(options: argparse.Namespace) -> int:
-    from layercheck import grade, rubric
+    from layercheck import confine, grade, rubric
     from layercheck.answer_cache import AnswerCache
 
     if not options.submissions.exists():
@@ -254,6 +254,8 @@ def _grade(options: argparse.Namespace) -> int:
     batch = grade.plan(chosen, options.profile, seed=options.seed, examples=options.examples)
     batch.wall_s, batch.budget_s = options.call_limit, options.budget
     console = Console(highlight=False)
+    for missing in confine.missing_isolation():
+        console.print(f"warning: {missing} (README: threat model)")
     done = len(entries) - sum(not grade.is_done(options.out / n, batch) for n, _ in entries)
     console.print(f"grading {len(entries) - done} of {len(entries)} submissions ({done} done)")
 

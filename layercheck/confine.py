@@ -106,6 +106,21 @@ def seccomp_arch() -> _Syscalls | None:
     return _ARCHES.get(platform.machine()) if sys.platform == "linux" else None
 
 
+def missing_isolation() -> list[str]:
+    """What this machine cannot confine, one line each (empty where all of it applies)."""
+    abi, missing = landlock_abi(), []
+    if abi == 0:
+        missing.append(
+            "no Landlock in this kernel: submissions can read and write whatever this user "
+            "can (the answer cache, the rubric, other submissions, the output folder)"
+        )
+    if seccomp_arch() is None:
+        missing.append(
+            f"no seccomp filter for {platform.machine()}: submissions can start processes"
+        )
+    return missing
+
+
 class _RulesetAttr(ctypes.Structure):
     _fields_ = [
         ("handled_access_fs", ctypes.c_uint64),
