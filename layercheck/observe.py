@@ -157,13 +157,15 @@ def last_line(exc: BaseException) -> str:
 def describe(value: Any) -> str:
     if hasattr(value, "describe"):  # an opaque value held in a sandboxed child
         return value.describe()
+    if type(value) is np.ndarray:
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    kind = type(value).__name__
+    kind = f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind}"
     if isinstance(value, np.ndarray):
-        kind = "an array" if type(value) is np.ndarray else f"a {type(value).__name__}"
-        subclass = "" if type(value) is np.ndarray else " (an ndarray subclass)"
-        return f"{kind}{subclass} of dtype {value.dtype} and shape {value.shape}"
+        return f"{kind} (an ndarray subclass) of dtype {value.dtype} and shape {value.shape}"
     if isinstance(value, tuple | list):
-        return f"a {type(value).__name__} of {len(value)}"
-    return f"a {type(value).__name__}"
+        return f"{kind} of {len(value)}"
+    return kind
 
 
 def _as_float64(got: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, str]:
