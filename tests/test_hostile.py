@@ -20,11 +20,14 @@ import pytest
 
 from layercheck import confine
 
-# Without Landlock or the seccomp filter, the corpus would really read the answer cache,
-# overwrite results and fork-bomb the machine: it runs only where the sandbox is whole.
-pytestmark = pytest.mark.skipif(
-    bool(confine.missing_isolation()), reason="; ".join(confine.missing_isolation())
-)
+pytestmark = [
+    # Without Landlock or the seccomp filter, the corpus would really read the answer cache,
+    # overwrite results and fork-bomb the machine: it runs only where the sandbox is whole.
+    pytest.mark.skipif(
+        bool(confine.missing_isolation()), reason="; ".join(confine.missing_isolation())
+    ),
+    pytest.mark.xdist_group("hostile"),  # one xdist worker grades the corpus, once
+]
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "hostile"
