@@ -289,18 +289,29 @@ def system_readable(hidden: tuple[str, ...]) -> tuple[tuple[Path, int], ...]:
 
 
 def _package_paths() -> list[str]:
-    """Where the hidden packages are installed (without importing them)."""
+    """Where the hidden packages are installed: what imports them here (editable installs
+    included), and every copy in a package folder of this interpreter or of the system's
+    Pythons (a submission may put any readable folder on its own path)."""
+    import glob
     import importlib.util
+    import site
 
     paths = []
     for name in _HIDDEN_PACKAGES:
         try:
             spec = importlib.util.find_spec(name)
         except (ImportError, ValueError):
-            continue
+            spec = None
         if spec is not None:
             paths += list(spec.submodule_search_locations or [spec.origin or ""])
-    return [path for path in paths if path]
+    folders = [*sys.path, *site.getsitepackages()]
+    for prefix in dict.fromkeys(["/usr", "/usr/local", sys.prefix, sys.base_prefix]):
+        folders += glob.glob(f"{prefix}/lib/python3*/*-packages")
+    for folder in dict.fromkeys(folder for folder in folders if os.path.isabs(folder)):
+        base = glob.escape(folder)
+        for name in _HIDDEN_PACKAGES:  # a package folder, or a module file (name.py, .so)
+            paths += glob.glob(f"{base}/{name}") + glob.glob(f"{base}/{name}.*")
+    return [path for path in dict.fromkeys(paths) if path]
 
 
 def _beneath(path: Path, cut: set[Path]) -> list[tuple[Path, int]]:

@@ -39,7 +39,7 @@ from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox
 from layercheck.specs import PROFILES, REGISTRY, Spec
-from layercheck.verdicts import FAIL, PASS, Check
+from layercheck.verdicts import ERROR, FAIL, PASS, Check
 from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
@@ -150,8 +150,9 @@ def grade_one(
     """Grade one submission into ``out/<name>/``, its child reading nothing of `hidden`
     (besides `out` and the cache); returns its gradebook row."""
     started = time.perf_counter()
-    checks: list[Check] = []
+    found: dict[tuple[str, str], list[Check]] = {}  # (spec name, dtype) -> its checks
     notes: list[str] = []
+    explore_errors: list[str] = []
     limits = {"wall_s": plan.wall_s, "startup_s": plan.startup_s, "budget_s": plan.budget_s}
     hidden = (*hidden, out, cache.folder)
     sandbox = Sandbox(path, **limits, hidden=hidden)
@@ -160,17 +161,22 @@ def grade_one(
             load_error = sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()
-                for spec in plan.specs:
+                for spec in plan.specs:  # the score: the plan's cases alone
                     for dtype in plan.rubric.dtypes:
                         if sandbox.failure is not None:  # a crash or hang costs its own checks
                             sandbox.restart()
-                        found = _spared(spec, sandbox, candidate, dtype, plan, cache)
-                        notes += _conventions(spec, candidate, found, plan, cache)
-                        checks += found
+                        checks = _spared(spec, sandbox, candidate, dtype, plan, cache)
+                        notes += _conventions(spec, candidate, checks, plan, cache)
+                        found[spec.name, dtype] = checks
+                for spec in plan.specs:  # then the feedback: smaller failing cases
+                    for dtype in plan.rubric.dtypes:
+                        error = _smaller_cases(spec, sandbox, candidate, dtype, plan, found)
+                        explore_errors += [error] if error else []
             output = sandbox.output()
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
-        checks, output = [], ""
+        found, output = {}, ""
         load_error = f"grading failed: {last_line(exc)}"
+    checks = [check for checks in found.values() for check in checks]
     notes = list(dict.fromkeys(notes))  # one note per convention, whatever the dtypes
     score = plan.rubric.score(checks)
     elapsed = time.perf_counter() - started
@@ -188,6 +194,7 @@ def grade_one(
         "child_cpu_s": round(sandbox.cpu_used_s, 3),
         "child_pids": sandbox.pids,
         "limits": limits,
+        "explore_errors": explore_errors,
     }
     _write(folder / "run.json", json.dumps(run, indent=1))
     results = feedback.results_json(score, output=output, load_error=load_error)
@@ -203,8 +210,9 @@ def grade_one(
 def _spared(
     spec: Spec, sandbox: Sandbox, candidate, dtype: str, plan: Plan, cache: AnswerCache
 ) -> list[Check]:
-    """The checks of `spec` in `dtype`; when a backward's call killed the child, the other
-    functions are checked again in a fresh one without it (its hang is not theirs)."""
+    """The checks of `spec` in `dtype` on the plan's cases; when a backward's call killed
+    the child, the other functions are checked again in a fresh one without it (its hang
+    is not theirs)."""
     found = _check(spec, candidate, dtype, plan, cache)
     culprit = sandbox.died_in
     if culprit is None or culprit == spec.forward or culprit not in spec.functions:
@@ -215,20 +223,40 @@ def _spared(
     return [c if c.function == culprit else again[c.function, c.quantity] for c in found]
 
 
+def _smaller_cases(
+    spec: Spec,
+    sandbox: Sandbox,
+    candidate,
+    dtype: str,
+    plan: Plan,
+    found: dict[tuple[str, str], list[Check]],
+) -> str | None:
+    """Let hypothesis look for smaller failing cases of `spec` in `dtype` than the plan's,
+    for the feedback (never the verdicts). What it found in a child that died meanwhile,
+    or an exploration that broke, is dropped: the plan's cases stand. Returns why it was
+    dropped, or None."""
+    checks = found[spec.name, dtype]
+    if not any(check.verdict in (FAIL, ERROR) for check in checks):
+        return None
+    if sandbox.failure is not None:
+        sandbox.restart()
+        if sandbox.failure is not None:  # the time budget is spent
+            return None
+    args = (spec, candidate, dtype, "cpu", plan.examples, plan.seed, plan.profile)
+    try:
+        explored = runner.explore(*args)
+    except Exception as exc:  # the verdicts are known; only the feedback loses a case
+        return f"{spec.name} {dtype}: {last_line(exc)}"
+    if sandbox.failure is None:
+        runner.fold_in(checks, explored, fixed=True)
+    return None
+
+
 def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:
-    """The plan's cases (drawn by the runner from the plan's seed) decide the verdicts; a
-    failing check's case is then the smallest hypothesis finds."""
-    return runner.run(
-        spec,
-        candidate,
-        dtype,
-        "cpu",
-        examples=plan.examples,
-        seed=plan.seed,
-        profile=plan.profile,
-        oracle=cache,
-        fixed=True,
-        cases=plan.cases[spec.name, dtype],
+    """The checks of `spec` in `dtype` on the plan's cases (drawn from the plan's seed)."""
+    cases = plan.cases[spec.name, dtype]
+    return runner.check_cases(
+        spec, candidate, cases, dtype, "cpu", profile=plan.profile, oracle=cache
     )
 
 

@@ -72,16 +72,22 @@ def run(
         cases = draw(spec, dtype, examples=examples, seed=seed)
     checks = check_cases(spec, candidate, cases, dtype, device, profile=profile, oracle=oracle)
     if any(check.verdict in (FAIL, ERROR) for check in checks):
-        explored = _shrink(spec, candidate, dtype, device, examples, seed, profile)
-        for check, found in zip(checks, explored, strict=True):
-            if not fixed:
-                check.absorb(found)
-            elif check.smaller_failure(found):
-                check.case, check.message = found.case, found.message
+        explored = explore(spec, candidate, dtype, device, examples, seed, profile)
+        fold_in(checks, explored, fixed=fixed)
     return checks
 
 
-def _shrink(
+def fold_in(checks: list[Check], explored: list[Check], *, fixed: bool) -> None:
+    """Fold `explore`'s findings into `checks` (the same checks, in order): wholly, or, when
+    `fixed`, only a smaller case (and its message) for a check failing the same way."""
+    for check, found in zip(checks, explored, strict=True):
+        if not fixed:
+            check.absorb(found)
+        elif check.smaller_failure(found):
+            check.case, check.message = found.case, found.message
+
+
+def explore(
     spec: Spec,
     candidate: Candidate,
     dtype: str,
