@@ -1,9 +1,10 @@
 """Runs an untrusted submission in a sandboxed child process, seen by the parent as a candidate.
 
 `Sandbox(path).candidate()` maps each API function the submission defines to a proxy that
-runs it in the child (`layercheck.child`): ``python -I`` in its own session, a scratch working
-directory, resource limits, no network where the machine allows, no torch. The runner and
-`evaluate` use the proxy unchanged and reach the same verdicts as in-process, because:
+runs it in the child (`layercheck.child`): ``python -I`` in its own session and a scratch
+working directory, confined by `layercheck.confine` (limits, Landlock, seccomp, no network).
+The runner and `evaluate` use the proxy unchanged and reach the same verdicts as in-process,
+because:
 
 - results come back as themselves (arrays, numpy and Python scalars, a top-level tuple or
   list) or, for anything else (a cache), as a `Handle` to the object the child keeps;
