@@ -161,17 +161,20 @@ def grade_one(
             load_error = sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()
+                killed = set()  # (spec, dtype) whose checks killed the child: not explored
                 for spec in plan.specs:  # the score: the plan's cases alone
                     for dtype in plan.rubric.dtypes:
                         if sandbox.failure is not None:  # a crash or hang costs its own checks
                             sandbox.restart()
+                        lives = len(sandbox.pids)
                         checks = _spared(spec, sandbox, candidate, dtype, plan, cache)
                         notes += _conventions(spec, candidate, checks, plan, cache)
                         found[spec.name, dtype] = checks
-                for spec in plan.specs:  # then the feedback: smaller failing cases
-                    for dtype in plan.rubric.dtypes:
-                        error = _smaller_cases(spec, sandbox, candidate, dtype, plan, found)
-                        explore_errors += [error] if error else []
+                        if sandbox.failure is not None or len(sandbox.pids) > lives:
+                            killed.add((spec.name, dtype))
+                for key in [key for key in found if key not in killed]:  # then the feedback
+                    error = _smaller_cases(*key, sandbox, candidate, plan, found)
+                    explore_errors += [error] if error else []
             output = sandbox.output()
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
         found, output = {}, ""
@@ -224,18 +227,18 @@ def _spared(
 
 
 def _smaller_cases(
-    spec: Spec,
+    name: str,
+    dtype: str,
     sandbox: Sandbox,
     candidate,
-    dtype: str,
     plan: Plan,
     found: dict[tuple[str, str], list[Check]],
 ) -> str | None:
-    """Let hypothesis look for smaller failing cases of `spec` in `dtype` than the plan's,
-    for the feedback (never the verdicts). What it found in a child that died meanwhile,
-    or an exploration that broke, is dropped: the plan's cases stand. Returns why it was
-    dropped, or None."""
-    checks = found[spec.name, dtype]
+    """Let hypothesis look for smaller failing cases of spec `name` in `dtype` than the
+    plan's, for the feedback (never the verdicts). What it found in a child that died
+    meanwhile, or an exploration that broke, is dropped: the plan's cases stand. Returns
+    why it was dropped, or None."""
+    spec, checks = REGISTRY[name], found[name, dtype]
     if not any(check.verdict in (FAIL, ERROR) for check in checks):
         return None
     if sandbox.failure is not None:
