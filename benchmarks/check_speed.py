@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
 import shutil
@@ -24,9 +23,9 @@ import sys
 import tempfile
 import time
 from functools import partial
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from saving import save  # this folder, when run as a script
+
 #: Workloads (cases per check) for 1 against 2 workers: default, thorough, a long run.
 WORKER_EXAMPLES = (50, 300, 1000)
 #: Workload for one xdist worker against two.
@@ -215,10 +214,7 @@ def main() -> None:
         "overhead": [overhead(examples) for examples in OVERHEAD_EXAMPLES],
         "overhead_target_ratio": 2.0,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "check_speed.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / "check_speed.md").write_text(render(result))
-    print(render(result))
+    save("check_speed", result, render(result))
 
 
 def render(result: dict) -> str:

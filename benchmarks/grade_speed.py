@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from layercheck import grade, rubric
@@ -28,9 +29,10 @@ from layercheck.answer_cache import AnswerCache
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from saving import save  # noqa: E402  (this folder, when run as a script)
+
 from students import student_folder  # noqa: E402  (planted bugs as student folders)
 
-RESULTS = Path(__file__).parent / "results"
 BROKEN = {
     "syntax_error.py": "def affine_forward(x, w, b)\n    return x\n",
     "python2.py": 'import numpy as np\nprint "hello"\n',
@@ -39,31 +41,30 @@ BROKEN = {
 }
 
 
-def make_batch(folder: Path, count: int) -> dict[str, int]:
+def make_batch(folder: Path, count: int) -> dict[str, str]:
     """`count` submissions: 40% correct (loop style and vectorised), 30% planted bugs, 20%
-    starter stubs, 10% that cannot be imported. Returns how many of each."""
+    starter stubs, 10% that cannot be imported. Returns each one's kind, by name."""
     bugs = sorted((ROOT / "tests" / "bugs").glob("*.py"))
     folder.mkdir(parents=True)
-    kinds = {"correct": 0, "buggy": 0, "unfinished": 0, "broken": 0}
+    kinds = {}
     for i in range(count):
-        share = i % 10
-        name = folder / f"student{i:04d}"
+        share, name = i % 10, folder / f"student{i:04d}"
         if share < 4:
-            kinds["correct"] += 1
+            kinds[name.name] = "correct"
             if share % 2:
                 shutil.copytree(ROOT / "tests" / "alternatives" / "loops", name)
             else:
                 _vectorised_copy(name)
         elif share < 7:
-            kinds["buggy"] += 1
+            kinds[name.name] = "buggy"
             student_folder(bugs[i % len(bugs)], name)
         elif share < 9:
-            kinds["unfinished"] += 1
+            kinds[name.name] = "unfinished"
             shutil.copy(
                 ROOT / "tests" / "submissions" / "starter" / "layers.py", name.with_suffix(".py")
             )
         else:
-            kinds["broken"] += 1
+            kinds[name.name] = "broken"
             relative, text = list(BROKEN.items())[i % len(BROKEN)]
             target = name / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +109,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        kinds = make_batch(scratch / "export", options.submissions)
+        kinds = dict(Counter(make_batch(scratch / "export", options.submissions).values()))
         cold = run(scratch / "export", scratch / "cold", scratch / "answers", options.workers)
         warm = run(scratch / "export", scratch / "warm", scratch / "answers", options.workers)
     peak = {
@@ -124,10 +125,7 @@ def main() -> None:
         "peak_rss": peak,
         "target_per_second": 1.0,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "grade_speed.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / "grade_speed.md").write_text(render(result))
-    print(render(result))
+    save("grade_speed", result, render(result))
 
 
 def render(result: dict) -> str:

@@ -163,8 +163,8 @@ class Confinement:
     hidden: Iterable[str | Path] = ()
     #: What is applied: ``filesystem`` (Landlock), ``signals`` and ``processes`` (seccomp,
     #: and Landlock's scopes); the network is known only once the child reports its namespace.
-    isolation: dict[str, bool] = field(default_factory=dict)
-    _ruleset: int = -1
+    isolation: dict[str, bool] = field(init=False, default_factory=dict)
+    _ruleset: int = field(init=False, default=-1)
 
     def __post_init__(self) -> None:
         abi, arch = landlock_abi(), seccomp_arch()

@@ -19,7 +19,7 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from layercheck.report import column_order, device_agreement
+from layercheck.report import column_order, device_agreement, figure
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
 
 #: How many passing checks "Worst cases" lists.
@@ -275,11 +275,7 @@ def _number(value: Any) -> float | None:
 
 def _fmt(value: Any) -> str:
     """A figure in three significant digits; a dash when not measured."""
-    if value is None:
-        return "\u2013"
-    if isinstance(value, str):
-        return value
-    return f"{value:.3g}"
+    return figure(value, missing="\u2013")
 
 
 def _value(value: Any) -> str:

@@ -150,8 +150,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# layercheck report: `{meta.get('target', '?')}`",
         "",
-        f"{_counts(summary)}. Worst passing ratio: {_fmt(summary['worst_passing_ratio'])}; "
-        f"best failing ratio: {_fmt(summary['best_failing_ratio'])}. "
+        f"{_counts(summary)}. Worst passing ratio: {figure(summary['worst_passing_ratio'])}; "
+        f"best failing ratio: {figure(summary['best_failing_ratio'])}. "
         "Ratio = worst error / tolerance over all cases (pass at most 1).",
         "",
         f"Seed {meta.get('seed')}, {meta.get('examples')} examples per check, profile "
@@ -181,8 +181,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         for (function, quantity, dtype), (cpu, cuda) in agreement.items():
             ratio = cuda / cpu if cpu else (1.0 if cuda == cpu else math.inf)
             lines.append(
-                f"| {function} | {quantity} | {dtype} | {_fmt(cpu)} | {_fmt(cuda)} | "
-                f"{_fmt(ratio)} |"
+                f"| {function} | {quantity} | {dtype} | {figure(cpu)} | {figure(cuda)} | "
+                f"{figure(ratio)} |"
             )
     problems = [c for c in checks if c["verdict"] in FAILING]
     if problems:
@@ -214,7 +214,7 @@ def _cell(check: dict | None) -> str:
     verdict = check["verdict"]
     shown = verdict if verdict in (PASS, SKIPPED) else f"**{verdict.upper()}**"
     measured = verdict in (PASS, FAIL) and check["ratio"] is not None  # ratios judge values
-    return f"{shown} {_fmt(check['ratio'])}" if measured else shown
+    return f"{shown} {figure(check['ratio'])}" if measured else shown
 
 
 def _counts(summary: dict[str, Any]) -> str:
@@ -222,9 +222,11 @@ def _counts(summary: dict[str, Any]) -> str:
     return ("PASSED: " if summary["passed"] else "NOT PASSED: ") + ", ".join(found)
 
 
-def _fmt(value: Any) -> str:
+def figure(value: Any, missing: str = "-") -> str:
+    """A report figure in three significant digits (``inf`` and ``nan`` are strings in the
+    JSON); `missing` when not measured."""
     if value is None:
-        return "-"
+        return missing
     if isinstance(value, str):
         return value
     return f"{value:.3g}"

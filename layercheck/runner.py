@@ -56,24 +56,18 @@ def run(
     examples: int,
     seed: int,
     profile: str = "cs231n",
-    oracle: Oracle = answer,
-    fixed: bool = False,
-    cases: list[Case] | None = None,
 ) -> list[Check]:
     """Every check of `spec` for `candidate` in `dtype` on `device`, over the `examples`
     cases `draw` takes from `seed` (rounded up to whole batches; cases outside the dtype's
     range are dropped): every quantity meets every one of them, so one failure hides no
     other. Where a check fails, hypothesis then explores with the candidate in the loop and
-    shrinks; what it finds counts too, unless `fixed` (grading: verdicts from the drawn
-    cases alone, the same for every submission), where it only supplies smaller failing
-    cases. The oracle's answers to the drawn cases come from `oracle`; `cases`, when given,
-    are those `draw` returns (drawn once for a whole batch of submissions)."""
-    if cases is None:
-        cases = draw(spec, dtype, examples=examples, seed=seed)
-    checks = check_cases(spec, candidate, cases, dtype, device, profile=profile, oracle=oracle)
+    shrinks; what it finds counts too. (Grading calls `check_cases`, `explore` and
+    `fold_in` itself: verdicts from the plan's cases alone, exploration for feedback.)"""
+    cases = draw(spec, dtype, examples=examples, seed=seed)
+    checks = check_cases(spec, candidate, cases, dtype, device, profile=profile)
     if any(check.verdict in (FAIL, ERROR) for check in checks):
         explored = explore(spec, candidate, dtype, device, examples, seed, profile)
-        fold_in(checks, explored, fixed=fixed)
+        fold_in(checks, explored, fixed=False)
     return checks
 
 
@@ -100,12 +94,12 @@ def explore(
     hypothesis shrinks (one exception type per function, quantity and verdict)."""
     checks, _ = _blank_checks(spec, candidate, dtype, device, profile)
 
-    def explore(cases: list[Case]) -> None:
+    def batch(cases: list[Case]) -> None:
         if not _fold(spec, candidate, cases, device, profile, checks, answer, stop=True):
             reject()
 
     try:
-        _hypothesis(spec, dtype, examples, seed, explore)()
+        _hypothesis(spec, dtype, examples, seed, batch)()
     except (Mismatch, BaseExceptionGroup) as found:
         if not _only_mismatches(found):
             raise

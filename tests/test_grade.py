@@ -13,11 +13,9 @@ import pytest
 
 from layercheck import grade, rubric
 from layercheck.answer_cache import AnswerCache
-from students import student_folder
+from students import STARTER, honest_students, student_folder
 
 HERE = Path(__file__).parent
-LOOPS = HERE / "alternatives" / "loops"
-STARTER = HERE / "submissions" / "starter" / "layers.py"
 EXAMPLES = 6
 SMALL_RUBRIC = """
 partial_credit = "all"
@@ -39,12 +37,7 @@ points = 1
 
 def make_batch(folder: Path) -> Path:
     """An unpacked LMS export: folders and single files, correct, buggy, unfinished, broken."""
-    folder.mkdir()
-    shutil.copytree(LOOPS, folder / "alice")  # correct, written unlike impl
-    shutil.copytree(LOOPS, folder / "bob")  # one wrong gradient: db averaged over the batch
-    layers = folder / "bob" / "layers.py"
-    layers.write_text(layers.read_text().replace("db += dout[i]\n", "db += dout[i] / N\n"))
-    shutil.copy(STARTER, folder / "carol.py")  # the starter's stubs
+    honest_students(folder)  # alice correct, bob one wrong gradient, carol the starter
     (folder / "dave.py").write_text("def affine_forward(x, w, b)\n    return x\n")
     (folder / "erin.py").write_text('import numpy as np\nprint "hello"\n')  # Python 2
     (folder / "frank.py").write_text("import numpy as np\nINDEX = np.int\n")  # gone in NumPy 2

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 
 from layercheck import confine
+from layercheck.sandbox import STARTUP_S
+from processes import alive, descendants, running_groups
+from students import LOOPS, STARTER, honest_students
 
 pytestmark = [
     # Without Landlock or the seccomp filter, the corpus would really read the answer cache,
@@ -32,16 +35,11 @@ pytestmark = [
 HERE = Path(__file__).parent
 CORPUS = HERE / "hostile"
 EXPECTED = tomllib.loads((CORPUS / "expected.toml").read_text())
-LOOPS = HERE / "alternatives" / "loops"
-BASES = {
-    "correct": (LOOPS / "layers.py").read_text(),
-    "starter": (HERE / "submissions" / "starter" / "layers.py").read_text(),
-    "none": "",
-}
+BASES = {"correct": (LOOPS / "layers.py").read_text(), "starter": STARTER.read_text(), "none": ""}
 ITEMS = {"affine_forward": 2, "affine_backward": 3, "relu_forward": 1, "relu_backward": 1}
 ITEMS["softmax_loss"] = 2
 HONEST = {"alice": "correct", "bob": "one wrong gradient", "carol": "starter"}
-CALL_LIMIT_S, BUDGET_S, STARTUP_S = 2, 40, 10  # STARTUP_S: the sandbox's default
+CALL_LIMIT_S, BUDGET_S = 2, 40
 FILES = ("results.json", "checks.json", "feedback.md")
 
 
@@ -64,16 +62,6 @@ def write_rubric(root: Path) -> None:
     (root / "rubric.toml").write_text("\n".join(items))
 
 
-def honest_batch(folder: Path) -> Path:
-    """alice: correct (loop style); bob: db averaged over the batch; carol: the starter."""
-    shutil.copytree(LOOPS, folder / "alice")
-    shutil.copytree(LOOPS, folder / "bob")
-    layers = folder / "bob" / "layers.py"
-    layers.write_text(layers.read_text().replace("db += dout[i]\n", "db += dout[i] / N\n"))
-    (folder / "carol.py").write_text(BASES["starter"])
-    return folder
-
-
 def hostile(name: str, root: Path, batch: Path, out: Path) -> str:
     """The corpus entry `name` written on its base, the grader's paths filled in."""
     text = (CORPUS / f"{name}.py").read_text()
@@ -88,7 +76,7 @@ def graded(tmp_path_factory):
     """The honest batch alone, and the same submissions with the whole corpus beside them."""
     root = tmp_path_factory.mktemp("course")
     write_rubric(root)
-    alone, mixed = honest_batch(root / "honest"), honest_batch(root / "mixed")
+    alone, mixed = honest_students(root / "honest"), honest_students(root / "mixed")
     for name in EXPECTED:
         (mixed / f"{name}.py").write_text(hostile(name, root, mixed, root / "out_mixed"))
     runs = {}
@@ -155,8 +143,8 @@ def test_honest_results_are_byte_identical_beside_hostile_ones(graded, name):
 def test_no_process_of_any_submission_outlives_the_batch(graded):
     groups = [pid for name in EXPECTED for pid in run_of(graded["mixed"], name)["child_pids"]]
     assert len(groups) > len(EXPECTED)  # restarts after crashes and hangs included
-    left = [pid for pid in groups if group_alive(pid)]
-    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
+    left = sorted(set(groups) & running_groups())
+    assert not left, f"process groups still running: {left}"
 
 
 def test_each_submission_took_no_longer_than_its_limits(graded):
@@ -176,7 +164,7 @@ def test_each_submission_took_no_longer_than_its_limits(graded):
 def test_a_grader_killed_mid_batch_grades_each_submission_once_when_run_again(tmp_path):
     write_rubric(tmp_path)
     batch = tmp_path / "hw"
-    honest_batch(batch)
+    honest_students(batch)
     slow = (LOOPS / "layers.py").read_text() + "\n\nimport time\n\ntime.sleep(1)\n"
     for i in range(9):  # slow to import, so that the kill finds the batch half done
         (batch / f"student{i}.py").write_text(slow)
@@ -223,38 +211,3 @@ def test_a_grader_killed_mid_batch_grades_each_submission_once_when_run_again(tm
 
 def fingerprint(path: Path) -> tuple[int, bytes]:
     return path.stat().st_mtime_ns, path.read_bytes()
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie awaiting its reaper does not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def group_alive(pgid: int) -> bool:
-    """Whether any running process is in process group `pgid`."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-def descendants(pid: int) -> set[int]:
-    """Every running process below `pid` (its children, theirs, ...)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parents[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
-        except (OSError, ValueError):
-            continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found

@@ -97,15 +97,21 @@ TYPOS = [
 ]
 
 
+def refusal(path: Path, profile: str) -> str:
+    """The message `rubric.load` refuses `path` with, checked to be one line."""
+    with pytest.raises(RubricError) as raised:
+        rubric.load(path, profile)
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
 @pytest.mark.parametrize(("text", "problem", "suggestion"), TYPOS)
 def test_typos_give_one_line_with_a_suggestion(
     tmp_path: Path, text: str, problem: str, suggestion: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(RubricError) as raised:
-        rubric.load(path, "cs231n")
-    message = str(raised.value)
-    assert "\n" not in message
+    message = refusal(path, "cs231n")
     assert message.startswith(str(path)) and problem in message
     assert f"did you mean {suggestion}?" in message
 
@@ -149,10 +155,7 @@ def test_mistakes_give_one_line_naming_file_and_item(
     tmp_path: Path, text: str, problem: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(RubricError) as raised:
-        rubric.load(path, "cs231n-2017")
-    message = str(raised.value)
-    assert "\n" not in message
+    message = refusal(path, "cs231n-2017")
     assert message.startswith(f"{path}: ") and problem in message
 
 

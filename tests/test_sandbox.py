@@ -2,7 +2,6 @@
 in-process, and a submission that hangs, dies, floods or misbehaves cannot hurt the parent."""
 
 import json
-import os
 import textwrap
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from layercheck.observe import Raised, describe
 from layercheck.sandbox import Handle, Sandbox
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import FAIL
+from processes import alive
 from students import student_folder
 
 IMPL = Path(impl.__file__).parent
@@ -38,18 +38,6 @@ def submission(tmp_path: Path, source: str) -> Path:
 def table(candidate, spec: str, dtype: str) -> list[str]:
     checks = runner.run(REGISTRY[spec], candidate, dtype, "cpu", examples=12, seed=0)
     return [json.dumps(check.to_json(), sort_keys=True) for check in checks]  # NaN == NaN
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie awaiting its reaper is not running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.parametrize(
