@@ -19,6 +19,7 @@ from pathlib import Path
 from layercheck import __version__, grade, reference
 from layercheck.answer_cache import AnswerCache
 from layercheck.rubric import Rubric
+from layercheck.specs import PROFILES
 
 PACKAGES = ("layercheck", "impl", "oracle")
 
@@ -34,7 +35,7 @@ python3 -m pip install ./layercheck_src
 _RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission.
 cd /autograder/source
-exec layercheck autograder run --profile {profile}{rubric}
+exec layercheck autograder run --profile {course} --dropout-p {dropout_p}{rubric}
 """
 
 
@@ -51,7 +52,12 @@ def build(zip_path: Path, rubric: Rubric, rubric_path: Path | None, profile: str
         if rubric_path is not None:
             shutil.copy(rubric_path, source / "rubric.toml")
             rubric_option = " --rubric rubric.toml"
-        (source / "run_autograder").write_text(_RUN.format(profile=profile, rubric=rubric_option))
+        conventions = PROFILES[profile]
+        (source / "run_autograder").write_text(
+            _RUN.format(
+                course=conventions.course, dropout_p=conventions.dropout_p, rubric=rubric_option
+            )
+        )
         _copy_sources(source / "layercheck_src")
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:

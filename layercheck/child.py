@@ -336,11 +336,11 @@ def main(argv: list[str]) -> None:
     netns = os.stat("/proc/self/ns/net").st_ino if os.path.exists("/proc/self/ns/net") else 0
     sys.meta_path.insert(0, _Refuser())
     try:
-        functions = target.load(request["load"], request["names"])
+        functions, lost = target.load_partial(request["load"], request["names"])
     except target.TargetError as exc:
         _send(reply_fd, {"load_error": str(exc), "netns": netns}, [])
         return
-    _send(reply_fd, {"ready": sorted(functions), "netns": netns}, [])
+    _send(reply_fd, {"ready": sorted(functions), "lost": lost, "netns": netns}, [])
     child = _Child(functions, request["memory_mb"])
     while True:
         try:

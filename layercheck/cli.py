@@ -27,7 +27,7 @@ from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
 from layercheck.plugin import listed  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
-from layercheck.specs import PROFILES, all_functions, catalog  # noqa: E402
+from layercheck.specs import COURSES, DROPOUT_P, all_functions, catalog, with_dropout_p  # noqa: E402
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
@@ -91,12 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"pytest-xdist workers: N, or auto (one process below {PARALLEL_FROM} examples, "
         "else one per core)",
     )
-    check.add_argument(
-        "--profile",
-        default="cs231n",
-        choices=sorted(PROFILES),
-        help="course conventions (default: cs231n)",
-    )
+    _profile_options(check)
     check.set_defaults(run=_check)
     grading = commands.add_parser("grade", help="grade student submissions, each sandboxed")
     grading.add_argument(
@@ -104,9 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     grading.add_argument("--out", type=Path, required=True, help="folder for the results")
     grading.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
-    grading.add_argument(
-        "--profile", default="cs231n", choices=sorted(PROFILES), help="course conventions"
-    )
+    _profile_options(grading)
     grading.add_argument("--workers", type=int, default=1, help="submissions graded at once")
     grading.add_argument("--shard", help="grade only the i-th of n slices of the batch: i/n")
     grading.add_argument("--seed", type=int, default=0, help="seed of everyone's cases")
@@ -160,9 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     autograder.add_argument("action", choices=("build", "run"))
     autograder.add_argument("--out", type=Path, help="build: the zip to write")
     autograder.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
-    autograder.add_argument(
-        "--profile", default="cs231n", choices=sorted(PROFILES), help="course conventions"
-    )
+    _profile_options(autograder)
     autograder.add_argument(
         "--root", type=Path, default=Path("/autograder"), help="run: Gradescope's root folder"
     )
@@ -170,6 +161,26 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="print the checked functions as a Markdown table")
     listing.set_defaults(run=lambda options: print(catalog(), end="") or 0)
     return parser
+
+
+def _profile_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--profile",
+        default="cs231n",
+        choices=COURSES,
+        help="the course's conventions (default: cs231n)",
+    )
+    command.add_argument(
+        "--dropout-p",
+        choices=DROPOUT_P,
+        help="what dropout's p means this year, the keep or the drop probability "
+        "(default: the profile's; UCLA C147 keeps in 2020 and 2025)",
+    )
+
+
+def _profile(options: argparse.Namespace) -> str:
+    """The profile the options name, dropout's convention included."""
+    return with_dropout_p(options.profile, options.dropout_p)
 
 
 def _check(options: argparse.Namespace) -> int:
@@ -213,7 +224,7 @@ def _check(options: argparse.Namespace) -> int:
         "--lc-seed",
         str(options.seed),
         "--lc-profile",
-        options.profile,
+        _profile(options),
         "--lc-dtypes",
         options.dtypes,
         "--lc-devices",
@@ -246,12 +257,12 @@ def _grade(options: argparse.Namespace) -> int:
     if not 0 < options.call_limit <= options.budget:
         raise UsageError("--call-limit must be positive and at most --budget")
     try:
-        chosen = rubric.load(options.rubric, options.profile)
+        chosen = rubric.load(options.rubric, _profile(options))
         entries = grade.shard(grade.discover(options.submissions), options.shard)
     except (rubric.RubricError, ValueError, OSError) as problem:
         raise UsageError(str(problem)) from None
     cache = AnswerCache(options.cache or _default_cache())
-    batch = grade.plan(chosen, options.profile, seed=options.seed, examples=options.examples)
+    batch = grade.plan(chosen, chosen.profile, seed=options.seed, examples=options.examples)
     batch.wall_s, batch.budget_s = options.call_limit, options.budget
     console = Console(highlight=False)
     for missing in confine.missing_isolation():
@@ -330,16 +341,16 @@ def _autograder(options: argparse.Namespace) -> int:
     from layercheck import autograder, rubric
 
     try:
-        chosen = rubric.load(options.rubric, options.profile)
+        chosen = rubric.load(options.rubric, _profile(options))
     except rubric.RubricError as problem:
         raise UsageError(str(problem)) from None
     if options.action == "build":
         if options.out is None:
             raise UsageError("autograder build needs --out FILE.zip")
-        autograder.build(options.out, chosen, options.rubric, options.profile)
+        autograder.build(options.out, chosen, options.rubric, chosen.profile)
         print(f"autograder: {options.out}")
         return 0
-    return autograder.run(options.root, chosen, options.profile)
+    return autograder.run(options.root, chosen, chosen.profile)
 
 
 def _default_cache() -> Path:

@@ -29,8 +29,9 @@ from layercheck.observe import (
     shapes_of,
     unpack,
 )
+from layercheck.specs import EDGE
 from layercheck.tolerance import EPS, SENSITIVITY_DRAWS, normwise_error, perturbed
-from layercheck.verdicts import NOT_IMPLEMENTED, Observation
+from layercheck.verdicts import NOT_IMPLEMENTED, PASS, Observation
 
 if TYPE_CHECKING:
     from layercheck.specs import Spec
@@ -56,6 +57,7 @@ class Answers:
     truth: dict[str, np.ndarray]
     peer: dict[str, np.ndarray]
     sensitivity: dict[str, float] = field(default_factory=dict)
+    variant: str | None = None  # the convention answered (oracle.conventions), None: the course's
 
 
 Oracle = Callable[["Spec", dict[str, Any], Case, str], Answers]
@@ -70,7 +72,7 @@ def answer(
     truth = reference.solve(spec, args, "float64", "cpu", dout, variant=variant)
     peer = reference.solve(spec, args, case.dtype, device, dout, variant=variant)
     _require_in_range(truth, peer, case.dtype)
-    return Answers(truth, peer)
+    return Answers(truth, peer, variant=variant)
 
 
 def evaluate(
@@ -104,9 +106,10 @@ def _evaluate(
     truth, peer = answers.truth, answers.peer
     reduction = spec.reduction(case)
     sensitivity = partial(sensitivity_of, spec, args, case, answers)
+    edges = spec.edge_reasons(case, args)
 
     def judge(function: str, quantity: str, value: Any) -> Observation:
-        return compare(
+        seen = compare(
             function,
             quantity,
             value,
@@ -117,6 +120,12 @@ def _evaluate(
             partial(sensitivity, quantity),
             spec.rounding_scale(quantity, args),
         )
+        if quantity in edges:  # observed on the quantity's edge-tier row
+            seen.quantity = f"{quantity}{EDGE}"
+            if seen.verdict != PASS:
+                what = seen.message.removeprefix(f"{quantity}:")
+                seen.message = f"{seen.quantity}:{what} [edge tier: {edges[quantity]}]"
+        return seen
 
     observations: list[Observation] = []
     written = spec.written_keys()
@@ -171,6 +180,7 @@ def sensitivity_of(
                 "cpu",
                 lambda shape, k: perturbed(upstream(case, shape, k), u, rng),
                 rounding=(u, rng),
+                variant=answers.variant,  # the same convention's truth, moved
             )
             for name, value in moved.items():
                 error = normwise_error(value, answers.truth[name])[0]

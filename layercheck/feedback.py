@@ -14,6 +14,7 @@ from typing import Any
 
 from layercheck.cases import DTYPES
 from layercheck.rubric import PASSED, ItemScore, Score
+from layercheck.target import LOST
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
 
 #: How the top-level output of an unloadable submission starts (the gradebook reads it).
@@ -33,6 +34,9 @@ def results_json(
     same bytes."""
     if load_error is not None:
         output = f"{NOT_LOADED}{_one_line(load_error)}\n{output}".rstrip("\n")
+    elif score.advice:
+        advice = advice_lines(score.advice, bullet="- ", sub="    ")
+        output = "\n".join(["Advice (not scored):", *advice, output]).rstrip("\n")
     tests = [
         {
             "name": item.name,
@@ -87,7 +91,26 @@ def markdown(
         lines.append("")
     if passed:
         lines += ["## Passed", "", ", ".join(passed), ""]
+    if score.advice:
+        lines += ["## Advice (not scored)", "", _ADVICE, ""]
+        lines += advice_lines(score.advice, bullet="- ", sub="  - ")
+        lines.append("")
     return "\n".join(lines)
+
+
+_ADVICE = (
+    "These checks are not part of your grade: demanding inputs of the edge tier, or "
+    "properties the course does not ask for. They may still show a real difference."
+)
+
+
+def advice_lines(checks: list[Check], *, bullet: str, sub: str) -> list[str]:
+    """One entry per way the unscored `checks` fail, as for a scored item."""
+    lines = []
+    for group in _groups(checks):
+        lines.append(f"{bullet}{_headline(group)}")
+        lines += [f"{sub}{detail}" for detail in _details(group)]
+    return lines
 
 
 _LOAD_ADVICE = (
@@ -112,7 +135,7 @@ def _item_lines(item: ItemScore, *, bullet: str, sub: str) -> list[str]:
     """One entry per way the item's checks fail, with its detail lines below it."""
     if not item.checks:
         return [f"{bullet}No checks were run for {item.function}."]
-    lines = []
+    lines = [f"{bullet}Not credited: {item.unearned}."] if item.unearned else []
     for group in _groups(c for c in item.checks if c.verdict not in (PASS, SKIPPED)):
         lines.append(f"{bullet}{_headline(group)}")
         lines += [f"{sub}{detail}" for detail in _details(group)]
@@ -156,6 +179,9 @@ def _details(group: list[Check]) -> list[str]:
     lines = []
     if first.verdict == NOT_IMPLEMENTED:
         lines.append(_missing(first))
+    elif first.verdict == ERROR and LOST in (first.message or ""):
+        lines.append(f"{first.message}. Its functions score 0 until the file loads.")
+        return lines
     elif first.verdict == ERROR:
         last = (first.message or "").strip().splitlines()[-1:] or ["(no message)"]
         lines.append(f"Your code raised an exception on this input. Last line: {last[0]}")

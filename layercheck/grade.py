@@ -38,7 +38,7 @@ from layercheck.evaluate import InvalidCase, answer
 from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox
-from layercheck.specs import PROFILES, REGISTRY, Spec
+from layercheck.specs import DROPOUT_P, PROFILES, REGISTRY, Spec, with_dropout_p
 from layercheck.verdicts import ERROR, FAIL, PASS, Check
 from oracle.conventions import VARIANTS
 
@@ -88,7 +88,7 @@ def plan(rubric: Rubric, profile: str, *, seed: int = 0, examples: int = DEFAULT
 def prepare(plan: Plan, cache: AnswerCache) -> None:
     """Compute (or load) the oracle's answer to every case of the plan, once."""
     for spec in plan.specs:
-        if not spec.oracle or plan.profile not in spec.profiles:
+        if not spec.oracle or not spec.in_profile(plan.profile):
             continue
         for dtype in plan.rubric.dtypes:
             for case in plan.cases[spec.name, dtype]:
@@ -263,44 +263,35 @@ def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) ->
     )
 
 
-#: Plan cases on which the course's oracle fails a submission, compared with other conventions.
-_EVIDENCE = 4
-
-
 def _conventions(
     spec: Spec, candidate, found: list[Check], plan: Plan, cache: AnswerCache
 ) -> list[str]:
-    """Which other convention explains the failing checks of `found`, if any: another
-    profile's (dropout's p), or a variant oracle (``oracle.conventions``) under which the
-    submission passes the plan cases it fails."""
+    """Which other convention explains the failing checks of `found`, if any: the other
+    meaning of dropout's p, or a variant oracle (``oracle.conventions``). One is named only
+    when the submission passes those checks on every plan case of the spec, failing and
+    passing alike, under the same tolerance rule as the course's oracle."""
     failing = {(c.function, c.quantity) for c in found if c.verdict == FAIL}
     dtype = found[0].dtype if found else None
     if not failing or not (VARIANTS.get(spec.forward) or not spec.oracle):
         return []
-    options = {"profile": plan.profile}
-    evidence = []
-    for case in plan.cases[spec.name, dtype]:
-        checks = runner.check_cases(spec, candidate, [case], dtype, "cpu", oracle=cache, **options)
-        if not _all_pass(checks, failing):
-            evidence.append(case)
-        if len(evidence) == _EVIDENCE:
-            break
+    cases = plan.cases[spec.name, dtype]
     if not spec.oracle:
-        for profile in PROFILES:
-            if PROFILES[profile] == PROFILES[plan.profile]:
-                continue
-            other = runner.check_cases(spec, candidate, evidence, dtype, "cpu", profile=profile)
-            if _all_pass(other, failing):
+        meaning = PROFILES[plan.profile].dropout_p
+        for other in DROPOUT_P:
+            profile = with_dropout_p(plan.profile, other)
+            if other != meaning and _all_pass(
+                runner.check_cases(spec, candidate, cases, dtype, "cpu", profile=profile), failing
+            ):
                 return [
-                    f"{spec.forward} follows the {profile} convention ({_describe(profile)}), "
-                    f"not {plan.profile}'s ({_describe(plan.profile)})."
+                    f"{spec.forward} takes dropout's p as the {other} probability; in this "
+                    f"course p is the {meaning} probability."
                 ]
         return []
     notes = []
     for variant in VARIANTS[spec.forward]:
         oracle = functools.partial(answer, variant=variant)
         other = runner.check_cases(
-            spec, candidate, evidence, dtype, "cpu", oracle=oracle, **options
+            spec, candidate, cases, dtype, "cpu", oracle=oracle, profile=plan.profile
         )
         if _all_pass(other, failing):
             notes.append(f"{spec.forward} matches {variant}; this course's convention differs.")
@@ -310,10 +301,6 @@ def _conventions(
 def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:
     verdicts = {(c.function, c.quantity): c.verdict for c in checks}
     return all(verdicts.get(key) == PASS for key in keys)
-
-
-def _describe(profile: str) -> str:
-    return f"dropout's p is the {PROFILES[profile]['dropout_p']} probability"
 
 
 def is_done(folder: Path, plan: Plan) -> bool:

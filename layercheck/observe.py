@@ -32,6 +32,17 @@ class Raised(Exception):
     line, as `last_line` would have written it there."""
 
 
+class Lost:
+    """Stands for a function whose file could not be loaded: calling it is an error that
+    names the file and why."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def __call__(self, *args: Any) -> Any:
+        raise Unusable(ERROR, self.why)
+
+
 class NotWritten(str):
     """Stands for a parameter-dict entry that the forward should have written back."""
 
@@ -43,6 +54,8 @@ def invoke(candidate: Candidate, function: str, *args: Any) -> Any:
         raise Unusable(NOT_IMPLEMENTED, f"{function} is not defined")
     try:
         result = fn(*args)
+    except Unusable:
+        raise
     except Exception as exc:  # the candidate's own failure is a verdict, not a crash
         raise Unusable(ERROR, f"{function} raised {last_line(exc)}") from None
     if result is None:

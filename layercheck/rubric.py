@@ -2,8 +2,10 @@
 
 A rubric is a TOML file::
 
-    profile = "cs231n"                 # optional; must match the grading profile
-    dtypes = ["float64", "float32"]    # optional; the dtypes that count (default all)
+    profile = "cs231n"                 # optional; must be the grading profile's course
+    dropout_p = "keep"                 # optional; what dropout's p means this year
+    dtypes = ["float64", "float32"]    # optional; the dtypes that count (default float64)
+    edge = false                       # optional; items also count their edge-tier rows
     partial_credit = "all"             # "all" or "fraction" (default "all")
     visibility = "visible"             # default visibility of items (Gradescope's values)
 
@@ -17,6 +19,10 @@ A rubric is a TOML file::
 Every mistake in a rubric is a `RubricError` whose message is one line naming the file, the
 item and the problem, with a suggestion for typos. The rubric names functions and quantities
 of the spec registry only; scoring reads `Check` records and never runs anything.
+
+A property (``arguments_unchanged``, ``dtype_preserved``, dropout's ``seed_reproducible``...)
+earns its points only when its function's values are right: code that computes nothing
+keeps its arguments unchanged too.
 """
 
 from __future__ import annotations
@@ -25,19 +31,23 @@ import difflib
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from layercheck.cases import DTYPES
-from layercheck.specs import PROFILES, REGISTRY
+from layercheck.specs import COURSES, DROPOUT_P, PROFILES, REGISTRY, spec_of, with_dropout_p
 from layercheck.verdicts import PASS, SKIPPED, Check
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 POLICIES = ("all", "fraction")
 PASSED, FAILED = "passed", "failed"
 
-_TOP_KEYS = ("profile", "dtypes", "partial_credit", "visibility", "items")
+_TOP_KEYS = ("profile", "dropout_p", "dtypes", "edge", "partial_credit", "visibility", "items")
+#: The dtypes a default rubric counts: the courses run their layers in float64.
+DEFAULT_DTYPES = ("float64",)
+#: Quantities a default rubric leaves out: no course asks for them.
+UNASKED = frozenset({"dtype_preserved"})
 _ITEM_KEYS = ("function", "quantity", "points", "visibility", "name")
 
 
@@ -58,7 +68,8 @@ class Item:
 
 @dataclass
 class ItemScore:
-    """What one item earned, and the checks that decided it."""
+    """What one item earned, and the checks that decided it; `unearned` says why checks
+    that passed earned nothing (a property of a function whose values are wrong)."""
 
     name: str
     function: str
@@ -68,32 +79,39 @@ class ItemScore:
     status: str
     visibility: str
     checks: list[Check]
+    unearned: str = ""
 
 
 @dataclass
 class Score:
-    """A submission's score under a rubric: one `ItemScore` per item, in rubric order."""
+    """A submission's score under a rubric: one `ItemScore` per item, in rubric order, and
+    the `advice`: failing checks of the rubric's functions that no item counts (the edge
+    tier, unasked quantities), shown to the student but not scored."""
 
     total: float
     max_total: float
     items: list[ItemScore]
+    advice: list[Check] = field(default_factory=list)
 
 
 @dataclass
 class Rubric:
-    """Items in order, the dtypes that count, the partial-credit policy and the profile."""
+    """Items in order, the dtypes that count, whether edge-tier rows count, the
+    partial-credit policy and the profile (dropout's convention included)."""
 
     items: list[Item]
     dtypes: tuple[str, ...]
     partial_credit: str
     profile: str
     source: Path | None = None  # the TOML file it was read from (submissions may not read it)
+    edge: bool = False
 
     def digest(self) -> str:
         """A stable hash of the rubric's content: equal digests grade alike."""
         content = {
             "profile": self.profile,
             "dtypes": list(self.dtypes),
+            "edge": self.edge,
             "partial_credit": self.partial_credit,
             "items": [asdict(item) for item in self.items],
         }
@@ -106,22 +124,56 @@ class Rubric:
 
     def score(self, checks: list[Check]) -> Score:
         """Score `checks`: an item's checks are those of its function (and quantity) in a
-        counted dtype, on any device; pass and skipped count as passed. An item with no
-        checks earns nothing. Under "all" an item earns its points only when every check
-        passed; under "fraction" it earns points times the share that passed."""
-        scored = [self._score_item(item, checks) for item in self.items]
+        counted dtype, on any device, edge-tier rows only when named or when the rubric
+        counts them; pass and skipped count as passed, a property only when its function's
+        value checks all pass. An item with no checks earns nothing. Under "all" an item
+        earns its points only when every check passed; under "fraction" it earns points
+        times the share that passed."""
+        wrong = self._wrong_values(checks)
+        scored = [self._score_item(item, checks, wrong) for item in self.items]
         total = round(sum(item.points for item in scored), 4)
-        return Score(total, sum(item.points for item in self.items), scored)
+        counted = {id(check) for item in scored for check in item.checks}
+        functions = set(self.functions())
+        advice = [
+            check
+            for check in checks
+            if check.function in functions
+            and check.dtype in self.dtypes
+            and check.verdict not in (PASS, SKIPPED)
+            and id(check) not in counted
+        ]
+        return Score(total, sum(item.points for item in self.items), scored, advice)
 
-    def _score_item(self, item: Item, checks: list[Check]) -> ItemScore:
+    def _wrong_values(self, checks: list[Check]) -> dict[str, list[str]]:
+        """function -> its value quantities that did not pass, in the counted dtypes."""
+        wrong: dict[str, list[str]] = {}
+        for check in checks:
+            spec = spec_of(check.function)
+            value = spec is not None and check.quantity in spec.values(check.function)
+            if value and check.dtype in self.dtypes and check.verdict not in (PASS, SKIPPED):
+                wrong.setdefault(check.function, []).append(check.quantity)
+        return {function: list(dict.fromkeys(found)) for function, found in wrong.items()}
+
+    def _score_item(self, item: Item, checks: list[Check], wrong: dict) -> ItemScore:
         mine = [
             check
             for check in checks
             if check.function == item.function
             and (item.quantity is None or check.quantity == item.quantity)
+            and (item.quantity is not None or self.edge or check.tier != "edge")
             and check.dtype in self.dtypes
         ]
-        passed = sum(check.verdict in (PASS, SKIPPED) for check in mine)
+        values = spec_of(item.function).values(item.function) if mine else ()
+        unearned = ""
+        if item.function in wrong and any(check.quantity not in values for check in mine):
+            unearned = (
+                f"earned only when {item.function}'s values are right "
+                f"({', '.join(wrong[item.function])} failed)"
+            )
+        passed = sum(
+            check.verdict in (PASS, SKIPPED) and (check.quantity in values or not unearned)
+            for check in mine
+        )
         everything = bool(mine) and passed == len(mine)
         if self.partial_credit == "fraction" and mine:
             points = round(item.points * passed / len(mine), 4)
@@ -137,19 +189,24 @@ class Rubric:
             status,
             item.visibility,
             mine,
+            unearned,
         )
 
 
 def default(profile: str) -> Rubric:
-    """One visible 1-point item per (function, quantity) of every spec in `profile`;
-    all dtypes count and an item needs all its checks to pass."""
+    """What the course asks of `profile`: one visible 1-point item per value quantity and
+    property of every function the students write (not the starter code's), in float64,
+    core tier; no dtype_preserved. An item needs all its checks to pass."""
     _check_profile(profile, "rubric")
+    provided = PROFILES[profile].provided
     items = [
         Item(function, quantity, 1.0, "visible", f"{function}: {quantity}")
         for function, quantities in _functions(profile).items()
+        if function not in provided
         for quantity in quantities
+        if quantity not in UNASKED and spec_of(function).tier(quantity) == "core"
     ]
-    return Rubric(items, DTYPES, "all", profile)
+    return Rubric(items, DEFAULT_DTYPES, "all", profile)
 
 
 def load(path: str | Path | None, profile: str) -> Rubric:
@@ -171,14 +228,26 @@ def _parse(data: dict[str, Any], path: Path, profile: str) -> Rubric:
     where = str(path)
     _check_profile(profile, where)
     _known_keys(data, _TOP_KEYS, where)
+    course = PROFILES[profile].course
     if "profile" in data:
-        written_for = _choice(data["profile"], tuple(PROFILES), where, "profile")
-        if written_for != profile:
+        written_for = _choice(data["profile"], COURSES, where, "profile")
+        if written_for != course:
             raise RubricError(
                 f"{where}: the rubric is for profile {written_for!r}, "
-                f"but grading uses profile {profile!r}"
+                f"but grading uses profile {course!r}"
             )
-    dtypes = data.get("dtypes", list(DTYPES))
+    if "dropout_p" in data:
+        meaning = _choice(data["dropout_p"], DROPOUT_P, where, "dropout_p")
+        if profile != course and PROFILES[profile].dropout_p != meaning:
+            raise RubricError(
+                f"{where}: dropout_p = {meaning!r}, but grading was told dropout's p is the "
+                f"{PROFILES[profile].dropout_p} probability"
+            )
+        profile = with_dropout_p(profile, meaning)
+    edge = data.get("edge", False)
+    if not isinstance(edge, bool):
+        raise RubricError(f"{where}: edge must be true or false, not {edge!r}")
+    dtypes = data.get("dtypes", list(DEFAULT_DTYPES))
     if not isinstance(dtypes, list) or not dtypes:
         raise RubricError(f"{where}: dtypes must be a non-empty list, e.g. {list(DTYPES)}")
     dtypes = tuple(_choice(dtype, DTYPES, where, "dtype") for dtype in dtypes)
@@ -195,7 +264,7 @@ def _parse(data: dict[str, Any], path: Path, profile: str) -> Rubric:
         item = _item(raw, f"{where}: item {number}", functions, profile, visibility)
         _no_overlap(item, items, f"{where}: item {number}")
         items.append(item)
-    return Rubric(items, dtypes, policy, profile, path.resolve())
+    return Rubric(items, dtypes, policy, profile, path.resolve(), edge)
 
 
 def _item(
@@ -212,12 +281,12 @@ def _item(
     if not isinstance(function, str):
         raise RubricError(f'{where}: needs function = "<name>", e.g. "affine_forward"')
     if function not in functions:
-        for spec in REGISTRY.values():
-            if function in spec.functions:
-                profiles = ", ".join(sorted(spec.profiles))
-                raise RubricError(
-                    f"{where}: {function} is not in profile {profile!r} (only in: {profiles})"
-                )
+        spec = spec_of(function)
+        if spec is not None:
+            courses = ", ".join(course for course in COURSES if spec.has(function, course))
+            raise RubricError(
+                f"{where}: {function} is not in profile {profile!r} (only in: {courses})"
+            )
         raise RubricError(f"{where}: unknown function {function!r}{_hint(function, functions)}")
     quantity = raw.get("quantity")
     if quantity is not None:
@@ -257,8 +326,8 @@ def _functions(profile: str) -> dict[str, tuple[str, ...]]:
     return {
         function: quantities
         for spec in REGISTRY.values()
-        if profile in spec.profiles
         for function, quantities in spec.quantities().items()
+        if spec.has(function, profile)
     }
 
 

@@ -151,17 +151,21 @@ def _blank_checks(
     """The spec's checks, and whether they are already decided (skipped, not implemented)."""
     quantities = spec.quantities()
     blank = [(function, quantity) for function in quantities for quantity in quantities[function]]
-    checks = {(f, q): Check(f, q, dtype, device) for f, q in blank}
-    if profile not in spec.profiles:
-        checks = {(f, q): skipped(f, q, dtype, device, "not in profile") for f, q in blank}
+    checks = {(f, q): Check(f, q, dtype, device, tier=spec.tier(q)) for f, q in blank}
+    if not spec.in_profile(profile):
+        why = "not in profile"
     elif device == "cuda" and not reference.cuda_available():
-        checks = {(f, q): skipped(f, q, dtype, device, "CUDA not available") for f, q in blank}
+        why = "CUDA not available"
     elif not any(function in candidate for function in spec.functions):
         for check in checks.values():
             check.verdict, check.message = NOT_IMPLEMENTED, f"{check.function} is not defined"
+        return checks, True
     else:
+        for (f, q), check in checks.items():
+            if not spec.has(f, profile):  # a function the course never had
+                checks[f, q] = skipped(f, q, dtype, device, "not in profile", check.tier)
         return checks, False
-    return checks, True
+    return {(f, q): skipped(f, q, dtype, device, why, c.tier) for (f, q), c in checks.items()}, True
 
 
 def _fold(
@@ -184,9 +188,10 @@ def _fold(
         except InvalidCase:
             continue
         valid += 1
-        for seen in outcome.observations:
+        seen_here = [seen for seen in outcome.observations if spec.has(seen.function, profile)]
+        for seen in seen_here:
             checks[seen.function, seen.quantity].add(seen, case, outcome.shapes)
-        for seen in outcome.observations if stop else ():  # shrinking is cheaper
+        for seen in seen_here if stop else ():  # shrinking is cheaper
             if seen.verdict in (FAIL, ERROR):
                 raise mismatch(seen.function, seen.quantity, seen.verdict)(seen.message)
     return valid

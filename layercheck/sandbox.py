@@ -46,7 +46,7 @@ import numpy as np
 
 from layercheck.child import ProtocolError, array, frame, npy, unframe
 from layercheck.confine import Confinement
-from layercheck.observe import Raised
+from layercheck.observe import Lost, Raised
 
 #: Seconds a child gets to start and load the submission, on top of `wall_s`.
 STARTUP_S = 10.0
@@ -54,6 +54,8 @@ STARTUP_S = 10.0
 MAX_REPLY = 64 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+#: The longest reason kept for a function whose file could not be loaded.
+_WHY_CHARS = 500
 #: ``python -I -B -u``, importing the parent's own layercheck package from its folder (an
 #: installed copy may be another version, and the folder above it may not be readable):
 #: -B writes no bytecode into the submission's folder, -u loses no output when it is killed.
@@ -208,6 +210,8 @@ class Sandbox:
         self.died_in: str | None = None
         self._calling: str | None = None
         self._functions: list[str] = []
+        #: Functions whose file could not be loaded -> why (one line).
+        self.lost: dict[str, str] = {}
         self._process: subprocess.Popen | None = None
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._output_file: io.BufferedRandom | None = None
@@ -331,10 +335,19 @@ class Sandbox:
             if not isinstance(found, list):
                 raise self._die("the submission's process broke the protocol: a bad first reply")
             self._functions = [name for name in found if isinstance(name, str) and name in names]
+            lost = reply.get("lost")
+            lost = lost if isinstance(lost, dict) else {}
+            self.lost = {
+                name: " ".join(str(why).split())[:_WHY_CHARS]
+                for name, why in lost.items()
+                if name in names and name not in self._functions
+            }
 
     def candidate(self) -> dict[str, Callable[..., Any]]:
-        """The functions the submission defines, by name, each running in the child."""
-        return {name: self._proxy(name) for name in self._functions}
+        """The functions the submission defines, by name, each running in the child, and
+        those of its files that could not be loaded, each an error saying why."""
+        lost = {name: Lost(why) for name, why in self.lost.items()}
+        return {**lost, **{name: self._proxy(name) for name in self._functions}}
 
     def _proxy(self, name: str) -> Callable[..., Any]:
         def function(*args: Any) -> Any:

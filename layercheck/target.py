@@ -27,6 +27,8 @@ _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 COURSE_HELPERS = frozenset(
     {"fast_layers", "im2col", "im2col_cython", "layer_utils", "gradient_check", "data_utils"}
 )
+#: How the reason of a function whose file could not be loaded reads, after the file's name.
+LOST = "could not be loaded: "
 #: Files where courses keep the layers, searched first (LAYER_API.md's profiles).
 _PREFERRED = ("layers.py", "conv_layers.py", "rnn_layers.py")
 
@@ -37,25 +39,41 @@ class TargetError(Exception):
 
 def load(target: str | None = None, names: list[str] | None = None) -> dict[str, Callable]:
     """The API functions (or the functions in `names`) that `target` defines, by name
-    (missing ones are absent). Given `names`, nothing beyond numpy is imported: the
-    sandboxed child loads submissions this way."""
+    (missing ones are absent). Given `names`, nothing beyond numpy is imported. Any file
+    that cannot be loaded is a TargetError."""
+    return _load(target, names, strict=True)[0]
+
+
+def load_partial(
+    target: str | None = None, names: list[str] | None = None
+) -> tuple[dict[str, Callable], dict[str, str]]:
+    """As `load`, but a file of a folder that cannot be loaded costs only the functions it
+    defines: returns the functions found, and each lost function -> why (one line). A
+    TargetError still when nothing could be loaded. The sandboxed child loads submissions
+    this way."""
+    return _load(target, names, strict=False)
+
+
+def _load(
+    target: str | None, names: list[str] | None, *, strict: bool
+) -> tuple[dict[str, Callable], dict[str, str]]:
     if names is None:
         from layercheck.specs import all_functions
 
         names = all_functions()
     if target is None:  # the bundled impl, whatever folders the working directory holds
-        return _functions([importlib.import_module(DEFAULT)], names)
+        return _functions([importlib.import_module(DEFAULT)], names), {}
     path = Path(target)
     if path.suffix == ".py":
         if not path.is_file():
             raise TargetError(f"{target}: no such file")
-        return _load_files(path.resolve().parent, [path.resolve()], names)
+        return _load_files(path.resolve().parent, [path.resolve()], names, strict)
     if path.is_dir():
         folder = path.resolve()
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
         if not files:
             raise TargetError(f"{target}: no .py files in this folder")
-        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names)
+        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names, strict)
     if not _MODULE_NAME.match(target) or "/" in target:
         raise TargetError(f"{target}: no such file, folder or module")
     try:
@@ -66,17 +84,24 @@ def load(target: str | None = None, names: list[str] | None = None) -> dict[str,
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
     except Exception as exc:
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
-    return _functions([module], names)
+    return _functions([module], names), {}
 
 
-def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, Callable]:
+def _load_files(
+    folder: Path, files: list[Path], names: list[str], strict: bool
+) -> tuple[dict[str, Callable], dict[str, str]]:
+    """The functions of `names` the `files` define, and the lost ones (see `load_partial`);
+    when `strict`, the first file that cannot be loaded is a TargetError."""
+    problems: dict[Path, str] = {}
     for file in files:
         try:
             ast.parse(file.read_bytes(), filename=str(file))
         except SyntaxError as exc:
-            raise TargetError(f"{file}:{exc.lineno}: syntax error: {exc.msg}") from None
+            problems[file] = f"{file}:{exc.lineno}: syntax error: {exc.msg}"
         except (OSError, ValueError) as exc:
-            raise TargetError(f"{file}: cannot read: {exc}") from None
+            problems[file] = f"{file}: cannot read: {exc}"
+    if strict and problems:
+        raise TargetError(next(iter(problems.values())))
     for entry in (str(folder.parent), str(folder)):
         if entry not in sys.path:
             sys.path.insert(0, entry)
@@ -86,21 +111,46 @@ def _load_files(folder: Path, files: list[Path], names: list[str]) -> dict[str, 
     sys.modules[package] = root
     modules = []
     for file in files:
+        if file in problems:
+            continue
         relative = file.relative_to(folder).with_suffix("")
         name = ".".join((package, *relative.parts)).removesuffix(".__init__")
         try:
             modules.append(_import(name, file))
         except ModuleNotFoundError as exc:
             helper = (exc.name or "").rpartition(".")[2]
-            if helper in COURSE_HELPERS:
-                raise TargetError(
-                    f"{file.name} imports {exc.name}, a course helper file the submission does "
-                    f"not include (include the course's {helper}.py, or remove the import)"
-                ) from None
-            raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
+            problems[file] = (
+                f"{file.name} imports {exc.name}, a course helper file the submission does "
+                f"not include (include the course's {helper}.py, or remove the import)"
+                if helper in COURSE_HELPERS
+                else f"importing {file} failed: {last_line(exc)}"
+            )
         except BaseException as exc:  # sys.exit() or KeyboardInterrupt at import too
-            raise TargetError(f"importing {file} failed: {last_line(exc)}") from None
-    return _functions(modules, names)
+            problems[file] = f"importing {file} failed: {last_line(exc)}"
+        if strict and file in problems:
+            raise TargetError(problems[file])
+    found = _functions(modules, names)
+    if problems and not found:
+        raise TargetError(next(iter(problems.values())))
+    lost = {
+        name: f"{file.relative_to(folder)} {LOST}"
+        + why.replace(str(file), str(file.relative_to(folder)))
+        for file, why in problems.items()
+        for name in _defined_in(file, names)
+        if name not in found
+    }
+    return found, lost
+
+
+def _defined_in(file: Path, names: list[str]) -> list[str]:
+    """The functions of `names` that `file` defines at its top level, read as text (a file
+    that cannot be parsed is searched too)."""
+    try:
+        text = file.read_text(errors="replace")
+    except OSError:
+        return []
+    defined = set(re.findall(r"^def\s+(\w+)\s*\(", text, flags=re.MULTILINE))
+    return [name for name in names if name in defined]
 
 
 def _import(name: str, file: Path) -> types.ModuleType:

@@ -65,6 +65,7 @@ class Check:
     message: str | None = None
     case: dict[str, Any] | None = None
     ratio_counts: list[int] = field(default_factory=lambda: [0] * (len(RATIO_EDGES) + 1))
+    tier: str = "core"  # "edge": a row of legitimate but demanding cases (spec.edge)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,15 +111,21 @@ class Check:
         return failing and _elements(other.case) < _elements(self.case)
 
     def finish(self) -> Check:
-        """Drop bookkeeping that the report does not carry."""
+        """Drop bookkeeping that the report does not carry; an edge-tier row that met no
+        case of its tier says so."""
         if self.case is not None:
             self.case.pop("size", None)
+        if self.verdict == SKIPPED and self.examples == 0 and self.message is None:
+            self.message = f"skipped: no {self.tier}-tier case in {self.dtype}"
         return self
 
 
-def skipped(function: str, quantity: str, dtype: str, device: str, why: str) -> Check:
+def skipped(
+    function: str, quantity: str, dtype: str, device: str, why: str, tier: str = "core"
+) -> Check:
     """A check that was not run, with the reason (``CUDA not available``, ``not in profile``)."""
-    return Check(function, quantity, dtype, device, verdict=SKIPPED, message=f"skipped: {why}")
+    message = f"skipped: {why}"
+    return Check(function, quantity, dtype, device, verdict=SKIPPED, message=message, tier=tier)
 
 
 def _elements(case: dict[str, Any] | None) -> int:

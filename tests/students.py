@@ -38,3 +38,55 @@ def student_folder(bug: Path, folder: Path) -> Path:
     shutil.copytree(IMPL, folder / "impl", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(bug, folder / "layers.py")
     return folder
+
+
+#: A submission that computes nothing: each function runs the reference on copies of its
+#: arguments only to learn the shapes, then returns zeros (or, with KIND "input", an input of
+#: the same shape where there is one) in place of every array and 0 for a loss.
+_HOLLOW = '''"""Computes nothing: every function returns {kind} in the right shapes."""
+import numpy as np
+
+from impl import conv_layers, layers, rnn_layers
+
+KIND = {kind!r}
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return dict(value)
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _hollow(name):
+    real = next(getattr(m, name) for m in (layers, conv_layers, rnn_layers) if hasattr(m, name))
+
+    def function(*args):
+        found = real(*map(_copy, args))
+        inputs = [a for a in args if isinstance(a, np.ndarray)]
+
+        def empty(value):
+            if isinstance(value, np.ndarray):
+                same = [a for a in inputs if a.shape == value.shape and a.dtype == value.dtype]
+                return same[0].copy() if KIND == "input" and same else np.zeros_like(value)
+            return 0.0 if isinstance(value, float) else value  # a cache stays as it is
+
+        return tuple(map(empty, found)) if isinstance(found, tuple) else empty(found)
+
+    return function
+
+
+for _name in {names!r}:
+    globals()[_name] = _hollow(_name)
+'''
+
+
+def hollow_student(folder: Path, kind: str = "zeros") -> Path:
+    """`folder`, created, holding a submission that computes nothing (`kind` "zeros" or
+    "input") beside a copy of impl; returns `folder`."""
+    from layercheck.specs import all_functions
+
+    folder.mkdir(parents=True)
+    shutil.copytree(IMPL, folder / "impl", ignore=shutil.ignore_patterns("__pycache__"))
+    text = _HOLLOW.format(kind=kind, names=all_functions())
+    (folder / "layers.py").write_text(text)
+    return folder

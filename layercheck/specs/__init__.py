@@ -9,20 +9,72 @@ from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
 
 from layercheck.cases import Case
 
-#: Course profiles: conventions that differ between courses and years (LAYER_API.md).
-PROFILES: dict[str, dict[str, Any]] = {
-    "cs231n": {"dropout_p": "keep"},
-    "cs231n-2017": {"dropout_p": "drop"},
-    "ucla-c147": {"dropout_p": "drop"},
+#: The meanings of dropout's ``p``: the probability of keeping a unit, or of dropping it.
+DROPOUT_P = ("keep", "drop")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A course's conventions (LAYER_API.md's profiles).
+
+    - ``course``: the course; a spec is checked under the profiles whose course it lists.
+    - ``dropout_p``: what dropout's ``p`` means, "keep" or "drop".
+    - ``absent``: functions of the course's specs that the course never had (UCLA's
+      ``batchnorm_backward_alt``): skipped, as a spec outside the profile is.
+    - ``provided``: functions the course's starter code provides: checked, but not scored
+      by the profile's default rubric.
+    """
+
+    course: str
+    dropout_p: str
+    absent: frozenset[str] = frozenset()
+    provided: frozenset[str] = frozenset()
+
+
+_COURSES = {
+    "cs231n": Profile("cs231n", "keep", provided=frozenset({"temporal_softmax_loss"})),
+    "cs231n-2017": Profile(
+        "cs231n-2017", "drop", provided=frozenset({"softmax_loss", "temporal_softmax_loss"})
+    ),
+    "ucla-c147": Profile(
+        "ucla-c147",
+        "drop",
+        absent=frozenset({"batchnorm_backward_alt"}),
+        provided=frozenset({"softmax_loss"}),
+    ),
 }
-ALL_PROFILES = frozenset(PROFILES)
+
+
+def with_dropout_p(profile: str, dropout_p: str | None) -> str:
+    """The name of `profile` with dropout's ``p`` meaning `dropout_p` (the profile itself
+    when None or already so): ``ucla-c147+dropout-keep`` for the UCLA years that keep."""
+    course = PROFILES[profile].course
+    if dropout_p is None or dropout_p == PROFILES[profile].dropout_p:
+        return profile
+    if dropout_p == _COURSES[course].dropout_p:
+        return course
+    return f"{course}+dropout-{dropout_p}"
+
+
+#: Every profile by name: each course, and each course with the other meaning of dropout's p.
+PROFILES: dict[str, Profile] = dict(_COURSES)
+for _course in _COURSES.values():
+    for _meaning in DROPOUT_P:
+        if _meaning != _course.dropout_p:
+            _name = f"{_course.course}+dropout-{_meaning}"
+            PROFILES[_name] = replace(_course, dropout_p=_meaning)
+COURSES = tuple(_COURSES)
+ALL_PROFILES = frozenset(COURSES)
+
+#: The suffix of a quantity's edge-tier row: the same quantity on the spec's edge cases.
+EDGE = "_edge"
 
 
 def _always(case: Case) -> bool:
@@ -48,7 +100,14 @@ class Spec:
       two (a softmax loss rounds Z >= 1 and probabilities near 1 however small the loss is).
     - ``properties``: (candidate, args, case, profile) -> observations of the quantities in
       ``property_quantities``: checks no oracle can make (max-pool ties), or, with
-      ``oracle=False``, all of a layer's checks (dropout, whose RNG stream is not torch's).
+      ``oracle=False``, all of a layer's checks (dropout, whose RNG stream is not torch's);
+      ``property_values``: which of those judge the function's values (the rest, like
+      ``arguments_unchanged``, are properties a rubric credits only when the values are right).
+    - ``edge``: quantity -> (case, args) -> why the case is in the edge tier for that
+      quantity, or None. Legitimate but demanding cases (logits of scale 1000, exact zeros
+      at a kink, float16 spreads the course's staged formulas overflow on) are observed on
+      rows of their own, ``<quantity>_edge``; ``edge_properties`` are property quantities
+      that are wholly edge tier (max-pool ties).
     """
 
     forward: str
@@ -66,6 +125,9 @@ class Spec:
     properties: Callable[..., list] | None = None
     property_quantities: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     oracle: bool = True
+    property_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    edge: Mapping[str, Callable[[Case, dict[str, Any]], str | None]] = field(default_factory=dict)
+    edge_properties: frozenset[str] = frozenset()
     profiles: frozenset[str] = ALL_PROFILES
 
     @property
@@ -97,16 +159,44 @@ class Spec:
         return {key for _, key in self.written}
 
     def quantities(self) -> dict[str, tuple[str, ...]]:
-        """Every checked quantity, per function, properties included."""
+        """Every checked quantity, per function, properties and edge-tier rows included."""
         if not self.oracle:
             return dict(self.property_quantities)
         common = ("arguments_unchanged", "dtype_preserved")
-        found = {self.forward: (*self.forward_quantities, *common)}
-        for backward in self.backward:
-            found[backward] = (*(quantity for quantity, _ in self.grads), *common)
-        for function, quantities in self.property_quantities.items():
-            found[function] = (*found[function], *quantities)
+        found = {}
+        for function in self.functions:
+            values = self.values(function)
+            edge = tuple(f"{quantity}{EDGE}" for quantity in values if quantity in self.edge)
+            properties = self.property_quantities.get(function, ())
+            found[function] = (*values, *common, *edge, *properties)
         return found
+
+    def values(self, function: str) -> tuple[str, ...]:
+        """The quantities that judge `function`'s values (core tier): its outputs against the
+        oracle (a backward's gradients), or the declared ``property_values``."""
+        if not self.oracle:
+            return self.property_values.get(function, ())
+        if function == self.forward:
+            return self.forward_quantities
+        return tuple(quantity for quantity, _ in self.grads)
+
+    def tier(self, quantity: str) -> str:
+        """ "edge" for the rows of the edge tier, else "core"."""
+        edge = quantity.endswith(EDGE) or quantity in self.edge_properties
+        return "edge" if edge else "core"
+
+    def edge_reasons(self, case: Case, args: dict[str, Any]) -> dict[str, str]:
+        """quantity -> why `case` (whose inputs are `args`) is in its edge tier."""
+        found = {quantity: why(case, args) for quantity, why in self.edge.items()}
+        return {quantity: why for quantity, why in found.items() if why}
+
+    def in_profile(self, profile: str) -> bool:
+        """Whether `profile`'s course has this layer."""
+        return PROFILES[profile].course in self.profiles
+
+    def has(self, function: str, profile: str) -> bool:
+        """Whether `profile`'s course has `function` (of this spec)."""
+        return self.in_profile(profile) and function not in PROFILES[profile].absent
 
 
 def _load() -> dict[str, Spec]:
@@ -128,12 +218,17 @@ def spec_of(function: str) -> Spec | None:
 
 
 def catalog() -> str:
-    """A Markdown table of every checked function, its quantities and its profiles."""
-    lines = ["| function | quantities | profiles |", "|---|---|---|"]
+    """A Markdown table of every checked function, its quantities and the courses that
+    have it (starter code the course provides marked "provided")."""
+    lines = ["| function | quantities | courses |", "|---|---|---|"]
     for spec in REGISTRY.values():
-        profiles = ", ".join(sorted(spec.profiles))
         for function, quantities in spec.quantities().items():
-            lines.append(f"| `{function}` | {', '.join(quantities)} | {profiles} |")
+            courses = ", ".join(
+                f"{course} (provided)" if function in PROFILES[course].provided else course
+                for course in COURSES
+                if spec.has(function, course)
+            )
+            lines.append(f"| `{function}` | {', '.join(quantities)} | {courses} |")
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,7 @@ from layercheck.specs.fully_connected import (
     EPSILONS,
     SCALES,
     SHIFTS,
+    degenerate_spread,
     norm_inputs,
 )
 from layercheck.tolerance import EPS
@@ -115,14 +116,35 @@ def _pool_ties(
     each window's maximum, and the backward sends each window's gradient to its maxima and
     nowhere else, either to one of them or split among them (summing to dout), or whole to
     each (a mask of the maxima); the courses leave ties unspecified."""
-    s, p, dtype = case.sizes, case.params, case.dtype
+    tied = _tied(case)
+    found = _judge_ties(candidate, tied)
+    ran = {"sizes": tied.sizes, "params": tied.params, "shapes": {"x": list(tied.sizes.values())}}
+    for seen in found:  # the report shows the case that ran (it reproduces itself)
+        if seen.verdict != PASS:
+            seen.detail = {**ran, **seen.detail}
+    return found
+
+
+def _tied(case: Case) -> Case:
+    """The tie check's case: `case`'s output size and windows, side by side (stride at least
+    the window) and tiling the input exactly, as the courses' fast layers assert."""
+    s, p = case.sizes, case.params
     ph, pw = p["pool_height"], p["pool_width"]
     stride = max(p["stride"], ph, pw)
+    ho, wo = (s["H"] - ph) // p["stride"] + 1, (s["W"] - pw) // p["stride"] + 1
+    sizes = {"N": s["N"], "C": s["C"], "H": (ho - 1) * stride + ph, "W": (wo - 1) * stride + pw}
+    params = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    return Case(sizes, params, case.dtype, case.seed)
+
+
+def _judge_ties(candidate: Candidate, case: Case) -> list[Observation]:
+    """The tie check on a `_tied` case."""
+    s, dtype, pool_param = case.sizes, case.dtype, case.params
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
     ho, wo = (s["H"] - ph) // stride + 1, (s["W"] - pw) // stride + 1
     rng = case.rng(3)
     x = (rng.integers(0, _TIE_LEVELS, (s["N"], s["C"], s["H"], s["W"])) - 1).astype(dtype)
     x[:, 0] -= _TIE_LEVELS
-    pool_param = {"pool_height": ph, "pool_width": pw, "stride": stride}
     forward, backward = "max_pool_forward_naive", "max_pool_backward_naive"
     try:
         out, cache = unpack(forward, invoke(candidate, forward, x.copy(), dict(pool_param)), 2)
@@ -188,8 +210,12 @@ _SPATIAL_BATCHNORM = BATCHNORM_PARAMETERS
 
 @st.composite
 def _spatial_batchnorm_case(draw, dtype: str) -> Case:
-    sizes = {n: draw(dims(1, hi)) for n, hi in (("N", 4), ("C", 4), ("H", 5), ("W", 5))}
-    return Case(sizes, draw(_SPATIAL_BATCHNORM), dtype, draw(seeds))
+    params = draw(_SPATIAL_BATCHNORM)
+    sizes = {n: draw(dims(1, hi)) for n, hi in (("N", 4), ("C", 4), ("H", 5))}
+    # torch refuses training with one value per channel (N * H * W = 1).
+    one = params["mode"] == "train" and sizes["N"] * sizes["H"] == 1
+    sizes["W"] = draw(dims(2 if one else 1, 5))
+    return Case(sizes, params, dtype, draw(seeds))
 
 
 _GROUPNORM = parameters(eps=EPSILONS, scale=SCALES, shift=SHIFTS)
@@ -211,6 +237,18 @@ def _groupnorm_reduction(s: dict[str, int]) -> int:
 def _spatial_batchnorm_inputs(case: Case) -> dict[str, Any]:
     s = case.sizes
     return norm_inputs(case, (s["N"], s["C"], s["H"], s["W"]), (s["C"],), "bn_param")
+
+
+def _per_channel(args: dict[str, Any]) -> np.ndarray:
+    """x's values, a row per channel: what spatial batchnorm's statistics are taken over."""
+    x = args["x"]
+    return x.transpose(1, 0, 2, 3).reshape(x.shape[1], -1)
+
+
+def _per_group(args: dict[str, Any]) -> np.ndarray:
+    """x's values, a row per sample and group: what groupnorm's statistics are taken over."""
+    x = args["x"]
+    return x.reshape(x.shape[0] * args["G"], -1)
 
 
 def _groupnorm_inputs(case: Case) -> dict[str, Any]:
@@ -245,6 +283,7 @@ SPECS = (
             "max_pool_forward_naive": ("out_ties",),
             "max_pool_backward_naive": ("dx_ties",),
         },
+        edge_properties=frozenset({"out_ties", "dx_ties"}),
     ),
     Spec(
         forward="spatial_batchnorm_forward",
@@ -257,6 +296,7 @@ SPECS = (
         inputs=_spatial_batchnorm_inputs,
         reduction=lambda case: math.prod(case.sizes[n] for n in "NHW"),
         checks_backward=lambda case: case.params["mode"] == "train",
+        edge={"dx": degenerate_spread(_per_channel, "bn_param")},
     ),
     Spec(
         forward="spatial_groupnorm_forward",
@@ -267,6 +307,7 @@ SPECS = (
         case=_groupnorm_case,
         inputs=_groupnorm_inputs,
         reduction=lambda case: _groupnorm_reduction(case.sizes),
+        edge={"dx": degenerate_spread(_per_group, "gn_param")},
         profiles=CS231N,
     ),
 )

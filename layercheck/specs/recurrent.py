@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from layercheck.cases import Case, dims, labels, normal, parameters, seeds
 from layercheck.specs import Spec
+from layercheck.specs.fully_connected import confident_logits
 
 #: Profiles that have the recurrent layers (ucla-c147 has none).
 RECURRENT_PROFILES = frozenset({"cs231n", "cs231n-2017"})
@@ -190,6 +191,7 @@ SPECS = (
         inputs=_temporal_softmax_inputs,
         reduction=lambda case: math.prod(case.sizes.values()),
         rounding_scale=_temporal_softmax_rounding,
+        edge={"loss": confident_logits},
         profiles=RECURRENT_PROFILES,
     ),
 )
