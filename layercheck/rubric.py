@@ -155,15 +155,16 @@ class Rubric:
         return {function: list(dict.fromkeys(found)) for function, found in wrong.items()}
 
     def _score_item(self, item: Item, checks: list[Check], wrong: dict) -> ItemScore:
+        spec = spec_of(item.function)
         mine = [
             check
             for check in checks
             if check.function == item.function
             and (item.quantity is None or check.quantity == item.quantity)
-            and (item.quantity is not None or self.edge or check.tier != "edge")
+            and (item.quantity is not None or self.edge or spec.tier(check.quantity) == "core")
             and check.dtype in self.dtypes
         ]
-        values = spec_of(item.function).values(item.function) if mine else ()
+        values = spec.values(item.function)
         unearned = ""
         if item.function in wrong and any(check.quantity not in values for check in mine):
             unearned = (

@@ -272,6 +272,39 @@ def test_feedback_names_the_other_convention_a_submission_followed(
     assert convention in results_of(tmp_path, submission)["output"]
 
 
+#: Wrong running statistics that no other convention explains: var + eps stored as the
+#: running variance, and the history ignored (running = the batch's statistics).
+NO_CONVENTION = {
+    "var_plus_eps": "bn_param['running_var'] = bn_param['running_var'] + 1e-5",
+    "no_history": "bn_param['running_mean'], bn_param['running_var'] = x.mean(0), x.var(0)",
+}
+WRONG_STATS = """
+from impl.layers import *  # noqa: F403
+from impl.layers import batchnorm_forward as _course
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    out, cache = _course(x, gamma, beta, bn_param)
+    if bn_param["mode"] == "train":
+        {mistake}
+    return out, cache
+"""
+
+
+@pytest.mark.parametrize("mistake", sorted(NO_CONVENTION))
+def test_a_wrong_running_statistic_is_not_called_another_convention(tmp_path, mistake):
+    bug = tmp_path / f"{mistake}.py"
+    bug.write_text(WRONG_STATS.format(mistake=NO_CONVENTION[mistake]))
+    path = student_folder(bug, tmp_path / "students" / mistake)
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('[[items]]\nfunction = "batchnorm_forward"\npoints = 1\n')
+    plan = grade.plan(rubric.load(rubric_path, "cs231n"), "cs231n", examples=EXAMPLES)
+    grade.grade_one(mistake, path, plan, AnswerCache(tmp_path / "answers"), tmp_path)
+    found = results_of(tmp_path, mistake)
+    assert found["score"] == 0, found["output"]
+    assert "matches" not in found["output"] and "convention" not in found["output"], found
+
+
 def test_a_missing_course_helper_module_is_named_in_the_reason(tmp_path):
     (tmp_path / "hw" / "cs231n").mkdir(parents=True)
     (tmp_path / "hw" / "cs231n" / "layers.py").write_text(

@@ -172,7 +172,8 @@ def test_a_confident_softmax_loss_in_float16_passes_whatever_the_peer(name, case
     after = runner.check_cases(spec, IMPL, [case], "float16", "cpu", oracle=_exact_peer)
     verdicts = {c.quantity: c.verdict for c in before}
     assert verdicts["loss"] == verdicts["dx"] == FAIL, f"not a confident case: {verdicts}"
-    assert all(c.verdict == PASS for c in after), [(c.quantity, c.message) for c in after]
+    ran = [c for c in after if c.examples]  # the loss's edge-tier row met no case
+    assert all(c.verdict == PASS for c in ran), [(c.quantity, c.message) for c in after]
 
 
 def test_report_summarises_margins_and_writes_only_standard_json(tmp_path):

@@ -1,9 +1,10 @@
 """Planted bugs: realistic student mistakes, each failing exactly the checks it should.
 
 Every file in tests/bugs/ is a complete layers module (impl plus one mistake) with a
-``BREAKS`` table: (function, quantity) -> the dtypes in which that check must fail. Every
-other check of the layers it touches must pass, and each failure must name its quantity and
-carry the smallest failing case.
+``BREAKS`` table: (function, quantity) -> the dtypes in which that check must fail (edge-tier
+rows, ``<quantity>_edge``, included). Every other check of the layers it touches must pass
+(or, for an edge-tier row that met no case of its tier, be skipped), and each failure must
+name its quantity and carry the smallest failing case.
 """
 
 import importlib.util
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import runner, target
+from layercheck import rubric, runner, target
 from layercheck.cases import DTYPES
 from layercheck.specs import spec_of
 from layercheck.specs.fully_connected import SPECS as fully_connected_specs
-from layercheck.verdicts import FAIL, PASS
+from layercheck.verdicts import FAIL, PASS, SKIPPED
 
 BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
 EXAMPLES = 60
@@ -28,11 +29,24 @@ def breaks_of(bug: Path) -> dict[tuple[str, str], tuple[str, ...]]:
     return module.BREAKS
 
 
-def test_there_are_at_least_fifteen_fully_connected_and_twenty_other_planted_bugs():
+#: The profile whose default rubric grades the planted bugs (its dropout keeps with p).
+PROFILE = "cs231n"
+
+
+def scored(breaks: dict[tuple[str, str], tuple[str, ...]]) -> bool:
+    """Whether a bug breaks a check the default rubric scores: a core-tier quantity the
+    course asks for, in float64, of a function the students write."""
+    default = rubric.default(PROFILE)
+    asked = {(item.function, item.quantity) for item in default.items}
+    return any(key in asked and "float64" in dtypes for key, dtypes in breaks.items())
+
+
+def test_at_least_fifteen_fully_connected_and_twenty_other_bugs_lose_points():
     fully_connected = {spec.name for spec in fully_connected_specs}
     touches = {
         bug.stem: {spec_of(function).name in fully_connected for function, _ in breaks_of(bug)}
         for bug in BUGS
+        if scored(breaks_of(bug))
     }
     assert sum(sections == {True} for sections in touches.values()) >= 15, touches
     assert sum(sections == {False} for sections in touches.values()) >= 20, touches
@@ -46,7 +60,10 @@ def test_planted_bug_fails_exactly_where_it_should(bug):
         specs, target.load(str(bug)), DTYPES, ["cpu"], examples=EXAMPLES, seed=0
     )
     expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
-    found = {(c.function, c.quantity, c.dtype): c for c in checks if c.verdict != PASS}
+    # An edge-tier row that met no case of its tier is skipped.
+    found = {
+        (c.function, c.quantity, c.dtype): c for c in checks if c.verdict not in (PASS, SKIPPED)
+    }
     missed = expected - set(found)
     extra = {key: found[key].message for key in set(found) - expected}
     assert not missed and not extra, f"{bug.stem}: not failing {missed}; failing too {extra}"
@@ -54,3 +71,6 @@ def test_planted_bug_fails_exactly_where_it_should(bug):
         assert check.verdict == FAIL, (check.function, check.quantity, check.message)
         assert check.message.startswith(check.quantity), check.message
         assert check.case is not None and "sizes" in check.case and "seed" in check.case
+    score = rubric.default(PROFILE).score(checks)
+    lost = [item.name for item in score.items if item.checks and item.points < item.max_points]
+    assert bool(lost) == scored(breaks), f"{bug.stem}: the default rubric takes {lost}"

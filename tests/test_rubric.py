@@ -16,15 +16,38 @@ def functions_of(profile: str) -> set[str]:
     return set(rubric.default(profile).functions())
 
 
-def test_default_cs231n_has_every_layer() -> None:
+def test_default_cs231n_has_every_layer_the_students_write() -> None:
     found = functions_of("cs231n")
     assert {"layernorm_backward", "spatial_groupnorm_forward", "lstm_backward"} <= found
+    assert "temporal_softmax_loss" not in found  # the starter code provides it
     default = rubric.default("cs231n")
-    assert default.partial_credit == "all" and default.dtypes == DTYPES
+    assert default.partial_credit == "all" and default.dtypes == ("float64",)
+    assert not default.edge
     assert all(item.points == 1 and item.visibility == "visible" for item in default.items)
     assert all(item.quantity is not None for item in default.items)
     names = [item.name for item in default.items]
     assert "affine_backward: dx" in names and len(names) == len(set(names))
+    assert "affine_backward: arguments_unchanged" in names
+    quantities = {item.quantity for item in default.items}
+    assert "dtype_preserved" not in quantities, "no course asks for it"
+    assert not any(q.endswith("_edge") or q.endswith("_ties") for q in quantities), quantities
+
+
+@pytest.mark.parametrize(
+    ("profile", "provided"),
+    [
+        ("cs231n", {"temporal_softmax_loss"}),
+        ("cs231n-2017", {"softmax_loss", "temporal_softmax_loss"}),
+        ("ucla-c147", {"softmax_loss"}),
+    ],
+)
+def test_starter_code_is_not_scored_by_default(profile: str, provided: set[str]) -> None:
+    assert not functions_of(profile) & provided
+
+
+def test_ucla_never_had_batchnorm_backward_alt() -> None:
+    assert "batchnorm_backward_alt" not in functions_of("ucla-c147")
+    assert "batchnorm_backward_alt" in functions_of("cs231n-2017")
 
 
 def test_default_cs231n_2017_has_no_layernorm_or_groupnorm() -> None:
@@ -180,7 +203,10 @@ def checks_for(
     ]
 
 
-def affine_rubric(tmp_path: Path, policy: str, dtypes: str = "") -> Rubric:
+ALL_DTYPES = f"dtypes = {list(DTYPES)}"
+
+
+def affine_rubric(tmp_path: Path, policy: str, dtypes: str = ALL_DTYPES) -> Rubric:
     text = f"partial_credit = '{policy}'\n{dtypes}\n"
     for quantity in ("dx", "dw", "db"):
         text += f'[[items]]\nfunction = "affine_backward"\nquantity = "{quantity}"\npoints = 2\n'
@@ -240,6 +266,7 @@ def test_only_the_rubric_dtypes_count(tmp_path: Path) -> None:
     counted = affine_rubric(tmp_path, "all", "dtypes = ['float64', 'float32']")
     assert counted.score(checks).total == 9
     assert affine_rubric(tmp_path, "all").score(checks).total == 7
+    assert affine_rubric(tmp_path, "all", "").score(checks).total == 9, "float64 by default"
 
 
 @pytest.mark.parametrize("policy", ["all", "fraction"])
@@ -252,5 +279,55 @@ def test_nothing_implemented_earns_nothing(tmp_path: Path, policy: str) -> None:
 def test_an_item_without_checks_earns_nothing() -> None:
     default = rubric.default("cs231n")
     score = default.score(checks_for(AFFINE))
-    assert score.total == sum(len(q) for q in AFFINE.values())
+    asked = [q for quantities in AFFINE.values() for q in quantities if q != "dtype_preserved"]
+    assert score.total == len(asked)
     assert score.max_total == len(default.items)
+
+
+@pytest.mark.parametrize("policy", ["all", "fraction"])
+def test_a_property_earns_only_when_the_values_are_right(tmp_path: Path, policy: str) -> None:
+    text = f"partial_credit = '{policy}'\n"
+    for quantity in ("out", "arguments_unchanged", "dtype_preserved"):
+        text += f'[[items]]\nfunction = "affine_forward"\nquantity = "{quantity}"\npoints = 1\n'
+    text += (
+        '[[items]]\nfunction = "affine_backward"\nquantity = "arguments_unchanged"\npoints = 1\n'
+    )
+    checks = checks_for(AFFINE)
+    wrong(checks, "affine_forward", "out", ("float64",))
+    score = rubric.load(write(tmp_path, text), "cs231n").score(checks)
+    out, unchanged, dtype, backward = score.items
+    assert (out.points, unchanged.points, dtype.points, backward.points) == (0, 0, 0, 1)
+    assert unchanged.status == "failed" and "out failed" in unchanged.unearned
+    assert all(check.verdict == PASS for check in unchanged.checks), "the check itself passed"
+    assert backward.unearned == "", "another function's values do not matter"
+
+
+def test_unscored_failures_are_advice(tmp_path: Path) -> None:
+    relu = {"relu_backward": ("dx", "arguments_unchanged", "dtype_preserved", "dx_edge")}
+    checks = checks_for(relu)
+    wrong(checks, "relu_backward", "dx_edge", DTYPES)
+    default = rubric.default("cs231n")
+    score = default.score(checks)
+    relu_items = [item for item in score.items if item.function == "relu_backward"]
+    assert [item.points for item in relu_items] == [1, 1]
+    assert [(c.quantity, c.dtype) for c in score.advice] == [("dx_edge", "float64")]
+
+
+def test_a_rubric_may_count_the_edge_tier(tmp_path: Path) -> None:
+    relu = {"relu_backward": ("dx", "arguments_unchanged", "dtype_preserved", "dx_edge")}
+    checks = checks_for(relu)
+    wrong(checks, "relu_backward", "dx_edge", DTYPES)
+    item = '[[items]]\nfunction = "relu_backward"\npoints = 1\n'
+    assert rubric.load(write(tmp_path, item), "cs231n").score(checks).total == 1
+    counted = rubric.load(write(tmp_path, "edge = true\n" + item), "cs231n")
+    assert counted.edge and counted.score(checks).total == 0
+    named = item.replace("points", 'quantity = "dx_edge"\npoints')
+    assert rubric.load(write(tmp_path, named), "cs231n").score(checks).total == 0
+
+
+def test_a_rubric_states_what_dropout_p_means(tmp_path: Path) -> None:
+    path = write(tmp_path, 'dropout_p = "keep"\n' + ITEM)
+    assert rubric.load(path, "ucla-c147").profile == "ucla-c147+dropout-keep"
+    assert rubric.load(path, "cs231n").profile == "cs231n"
+    message = refusal(path, "cs231n+dropout-drop")
+    assert "dropout_p = 'keep'" in message and "drop probability" in message

@@ -110,16 +110,19 @@ def _softmax_rounding(quantity: str, args: dict[str, Any]) -> float:
 _SVM_SCALES = parameters(scale=[1.0, 0.5, 3.0])
 #: Logits of scale 1000 overflow exp() in any dtype unless the row maximum is subtracted.
 _SOFTMAX_SCALES = parameters(scale=[1.0, 10.0, 1000.0])
-#: From this scale on, a wrong class's probability underflows even after the max shift.
-CONFIDENT = 1000.0
-
-
 def confident_logits(case: Case, args: dict[str, Any]) -> str | None:
-    """The loss at logits of scale 1000 is edge tier: the log of a probability that
-    underflowed to 0 is infinite, so the courses' ``log(probs)`` form (their starter code)
-    returns inf; only a log-sum-exp survives. Its gradient stays in the core tier."""
-    if case.params["scale"] >= CONFIDENT:
-        return "logits of scale 1000: log(probs) of an underflowed probability is infinite"
+    """A loss is edge tier where a label's true probability is below the dtype's smallest
+    normal number (logits of scale 1000 in float64, of scale 10 in float16): the courses'
+    ``log(probs)`` form (their starter code) takes the log of a probability that underflowed,
+    infinite or far off; only a log-sum-exp stays right. The gradient stays in the core tier:
+    it needs the probabilities alone."""
+    x = args["x"].astype(np.float64)
+    rows, labels = x.reshape(-1, x.shape[-1]), args["y"].reshape(-1)
+    top = rows.max(axis=1)
+    log_z = top + np.log(np.exp(rows - top[:, None]).sum(axis=1))
+    log_p = rows[np.arange(len(rows)), labels] - log_z
+    if log_p.min(initial=0.0) < math.log(np.finfo(case.dtype).tiny):
+        return f"a label whose probability underflows {case.dtype}, so log(probs) is infinite"
     return None
 
 

@@ -10,6 +10,7 @@ from impl.layers import *  # noqa: F403  (everything else correct)
 BREAKS = {
     ("softmax_loss", "loss"): ("float64", "float32", "float16"),
     ("softmax_loss", "dx"): ("float64", "float32", "float16"),
+    ("softmax_loss", "loss_edge"): ("float64", "float32", "float16"),
 }
 
 

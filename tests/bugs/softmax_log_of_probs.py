@@ -7,8 +7,9 @@ from impl.layers import *  # noqa: F403  (everything else correct)
 #: (function, quantity) -> dtypes in which the check must fail; every other check must pass.
 #: With logits of scale 1000 a label far below its row's maximum has probability exp(-hundreds),
 #: 0 in every dtype: the loss is inf where the truth is finite. dx only needs the probabilities
-#: themselves, which are right.
-BREAKS = {("softmax_loss", "loss"): ("float64", "float32", "float16")}
+#: themselves, which are right. Only a label whose probability underflows the dtype shows it:
+#: the edge tier (the courses' own starter code computes the loss this way).
+BREAKS = {("softmax_loss", "loss_edge"): ("float64", "float32", "float16")}
 
 
 def softmax_loss(x, y):

@@ -9,6 +9,7 @@ from impl.rnn_layers import *  # noqa: F403  (everything else correct)
 BREAKS = {
     ("temporal_softmax_loss", "loss"): ("float64", "float32", "float16"),
     ("temporal_softmax_loss", "dx"): ("float64", "float32", "float16"),
+    ("temporal_softmax_loss", "loss_edge"): ("float64", "float32", "float16"),
 }
 
 
