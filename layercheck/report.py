@@ -164,6 +164,15 @@ def to_markdown(report: dict[str, Any]) -> str:
     for (function, quantity), cells in rows.items():
         rendered = [_cell(cells.get(column)) for column in columns]
         lines.append(f"| {function} | {quantity} | " + " | ".join(rendered) + " |")
+    edge = list(dict.fromkeys(c["quantity"] for c in checks if c.get("tier") == "edge"))
+    if edge:
+        lines += [
+            "",
+            f"Edge tier ({', '.join(edge)}): the same quantities on legitimate but demanding "
+            "cases (a label whose probability underflows, x exactly at a kink, tied maxima, "
+            "float16 spreads the staged formulas overflow on); a grade scores them only when "
+            "its rubric asks.",
+        ]
     skipped = sorted({c["message"] for c in checks if c["verdict"] == SKIPPED and c["message"]})
     if skipped:
         lines += ["", "; ".join(skipped).capitalize() + "."]

@@ -8,7 +8,7 @@ import pytest
 from layercheck import runner, target
 from layercheck.cases import DTYPES
 from layercheck.specs import REGISTRY
-from layercheck.verdicts import PASS
+from layercheck.verdicts import PASS, SKIPPED
 
 ALTERNATIVES = sorted(p for p in (Path(__file__).parent / "alternatives").iterdir() if p.is_dir())
 SEEDS = (1, 2, 3)
@@ -20,6 +20,11 @@ SEEDS = (1, 2, 3)
 def test_a_correct_alternative_passes_every_check(alternative, spec, seed):
     candidate = target.load(str(alternative))
     checks = runner.run_all([spec], candidate, DTYPES, ["cpu"], examples=100, seed=seed)
-    problems = [(c.function, c.quantity, c.dtype, c.message) for c in checks if c.verdict != PASS]
+    unmet = [c for c in checks if c.verdict == SKIPPED and c.tier == "edge"]  # no such case
+    problems = [
+        (c.function, c.quantity, c.dtype, c.message)
+        for c in checks
+        if c.verdict != PASS and c not in unmet
+    ]
     assert not problems, problems
-    assert all(c.examples > 0 for c in checks)
+    assert all(c.examples > 0 for c in checks if c not in unmet)

@@ -27,6 +27,7 @@ CHECK_FIELDS = {
     "message",
     "case",
     "ratio_counts",
+    "tier",
 }
 META_FIELDS = {
     "layercheck",
@@ -72,11 +73,15 @@ def test_default_check_of_impl_passes_with_both_reports(tmp_path):
     assert report["meta"]["workers"] == 2
     for check in report["checks"]:
         assert set(check) == CHECK_FIELDS, check
+        assert check["tier"] == (
+            "edge" if check["quantity"].endswith(("_edge", "_ties")) else "core"
+        )
     keys = [(c["function"], c["quantity"], c["dtype"], c["device"]) for c in report["checks"]]
     assert len(keys) == len(set(keys)), "a check is reported more than once"
     assert {c["function"] for c in report["checks"]} == set(all_functions())
     cpu = [c for c in report["checks"] if c["device"] == "cpu"]
-    assert cpu and all(c["verdict"] == "pass" for c in cpu), [
+    unmet = [c for c in cpu if c["verdict"] == "skipped" and c["tier"] == "edge"]  # no such case
+    assert cpu and all(c["verdict"] == "pass" for c in cpu if c not in unmet), [
         c for c in cpu if c["verdict"] != "pass"
     ]
     cuda = [c for c in report["checks"] if c["device"] == "cuda"]
@@ -237,4 +242,16 @@ def test_profiles_change_conventions_and_skip_what_a_course_never_had(tmp_path):
     checks = {(c["function"], c["quantity"], c["dtype"]): c for c in report["checks"]}
     layernorm = checks["layernorm_forward", "out", "float32"]
     assert layernorm["verdict"] == "skipped" and layernorm["message"] == "skipped: not in profile"
-    assert checks["dropout_forward", "keep_fraction", "float32"]["verdict"] == "fail"
+    assert checks["dropout_forward", "out", "float32"]["verdict"] == "fail"
+
+
+def test_a_ucla_year_that_keeps_states_it_and_never_meets_batchnorm_backward_alt(tmp_path):
+    functions = "batchnorm_backward_alt,dropout_forward"
+    options = ("--profile", "ucla-c147", "--functions", functions, "--examples", "10")
+    process, report = layercheck(tmp_path, *QUICK, *options, "--dropout-p", "keep")
+    assert process.returncode == 0, process.stdout + process.stderr  # impl keeps with p
+    assert report["meta"]["profile"] == "ucla-c147+dropout-keep"
+    checks = {(c["function"], c["quantity"], c["dtype"]): c for c in report["checks"]}
+    alt = checks["batchnorm_backward_alt", "dx", "float64"]
+    assert alt["verdict"] == "skipped" and alt["message"] == "skipped: not in profile"
+    assert checks["dropout_forward", "out", "float64"]["verdict"] == "pass"

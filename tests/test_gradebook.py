@@ -16,6 +16,8 @@ from layercheck.rubric import Score
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Check
 
 RUBRIC = """
+dtypes = ["float64", "float32", "float16"]
+
 [[items]]
 function = "affine_backward"
 quantity = "dw"

@@ -53,23 +53,24 @@ _COURSES = {
 
 
 def with_dropout_p(profile: str, dropout_p: str | None) -> str:
-    """The name of `profile` with dropout's ``p`` meaning `dropout_p` (the profile itself
-    when None or already so): ``ucla-c147+dropout-keep`` for the UCLA years that keep."""
-    course = PROFILES[profile].course
-    if dropout_p is None or dropout_p == PROFILES[profile].dropout_p:
+    """The name of `profile` with dropout's ``p`` meaning `dropout_p` (`profile` itself when
+    None): ``ucla-c147+dropout-keep`` for the UCLA years that keep."""
+    if dropout_p is None:
         return profile
-    if dropout_p == _COURSES[course].dropout_p:
-        return course
-    return f"{course}+dropout-{dropout_p}"
+    course = PROFILES[profile].course
+    return course if dropout_p == _COURSES[course].dropout_p else f"{course}+dropout-{dropout_p}"
 
 
 #: Every profile by name: each course, and each course with the other meaning of dropout's p.
-PROFILES: dict[str, Profile] = dict(_COURSES)
-for _course in _COURSES.values():
-    for _meaning in DROPOUT_P:
-        if _meaning != _course.dropout_p:
-            _name = f"{_course.course}+dropout-{_meaning}"
-            PROFILES[_name] = replace(_course, dropout_p=_meaning)
+PROFILES: dict[str, Profile] = {
+    **_COURSES,
+    **{
+        f"{name}+dropout-{meaning}": replace(course, dropout_p=meaning)
+        for name, course in _COURSES.items()
+        for meaning in DROPOUT_P
+        if meaning != course.dropout_p
+    },
+}
 COURSES = tuple(_COURSES)
 ALL_PROFILES = frozenset(COURSES)
 
@@ -181,7 +182,7 @@ class Spec:
         return tuple(quantity for quantity, _ in self.grads)
 
     def tier(self, quantity: str) -> str:
-        """ "edge" for the rows of the edge tier, else "core"."""
+        """Which tier `quantity`'s row is in: "edge" or "core"."""
         edge = quantity.endswith(EDGE) or quantity in self.edge_properties
         return "edge" if edge else "core"
 

@@ -110,6 +110,8 @@ def _softmax_rounding(quantity: str, args: dict[str, Any]) -> float:
 _SVM_SCALES = parameters(scale=[1.0, 0.5, 3.0])
 #: Logits of scale 1000 overflow exp() in any dtype unless the row maximum is subtracted.
 _SOFTMAX_SCALES = parameters(scale=[1.0, 10.0, 1000.0])
+
+
 def confident_logits(case: Case, args: dict[str, Any]) -> str | None:
     """A loss is edge tier where a label's true probability is below the dtype's smallest
     normal number (logits of scale 1000 in float64, of scale 10 in float16): the courses'
