@@ -180,7 +180,7 @@ def _details(group: list[Check]) -> list[str]:
     if first.verdict == NOT_IMPLEMENTED:
         lines.append(_missing(first))
     elif first.verdict == ERROR and LOST in (first.message or ""):
-        lines.append(f"{first.message}. Its functions score 0 until the file loads.")
+        lines.append(f"{first.message} (its functions score 0 until the file loads)")
         return lines
     elif first.verdict == ERROR:
         last = (first.message or "").strip().splitlines()[-1:] or ["(no message)"]

@@ -134,7 +134,7 @@ def _load_files(
         raise TargetError(next(iter(problems.values())))
     lost = {
         name: f"{file.relative_to(folder)} {LOST}"
-        + why.replace(str(file), str(file.relative_to(folder)))
+        + why.replace(f"{file}:", "line ").replace(str(file), str(file.relative_to(folder)))
         for file, why in problems.items()
         for name in _defined_in(file, names)
         if name not in found

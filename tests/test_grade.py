@@ -319,3 +319,29 @@ def test_two_entries_with_one_name_are_both_graded(tmp_path):
     shutil.copy(STARTER, tmp_path / "alice" / "layers.py")
     shutil.copy(STARTER, tmp_path / "alice.py")
     assert [name for name, _ in grade.discover(tmp_path)] == ["alice", "alice-2"]
+
+
+def test_a_file_that_cannot_load_costs_only_the_functions_it_defines(tmp_path):
+    """The 2016 starter's rnn_layers.py has a Python 2 print: layers.py still counts."""
+    course = tmp_path / "hw" / "cs231n"
+    shutil.copytree(HERE / "courses" / "cs231n" / "cs231n", course)
+    rnn = course / "rnn_layers.py"
+    rnn.write_text(
+        rnn.read_text().replace("import numpy as np\n", 'import numpy as np\nprint "hi"\n', 1)
+    )
+    plan = grade.plan(rubric.default("cs231n"), "cs231n", examples=2)
+    grade.grade_one("hw", tmp_path / "hw", plan, AnswerCache(tmp_path / "answers"), tmp_path)
+    found = results_of(tmp_path, "hw")
+    earned = {t["name"].split(":")[0] for t in found["tests"] if t["score"] == t["max_score"]}
+    lost = {t["name"].split(":")[0]: t["output"] for t in found["tests"] if t["score"] == 0}
+    assert {"affine_forward", "conv_backward_naive", "spatial_groupnorm_backward"} <= earned
+    assert set(lost) == {
+        f
+        for f in plan.rubric.functions()
+        if "rnn" in f or "lstm" in f or "word_embedding" in f or "temporal" in f
+    }, sorted(lost)
+    assert "could not be loaded" not in found["output"].split("\n")[0]
+    assert "cs231n/rnn_layers.py could not be loaded" in lost["lstm_backward"], lost[
+        "lstm_backward"
+    ]
+    assert "syntax error" in lost["lstm_backward"] and str(tmp_path) not in lost["lstm_backward"]
