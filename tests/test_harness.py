@@ -120,6 +120,34 @@ def test_max_pool_ties_accept_any_routing_to_the_maxima_and_nothing_else(route, 
         assert ties.message.startswith("dx_ties: window") and "(tied maxima)" in ties.message
 
 
+def test_tie_cases_tile_the_input_and_the_report_shows_the_case_that_ran():
+    """Course code may assert that its windows tile the input, as the fast layers do."""
+
+    def tiling(x, pool_param):
+        ph, stride = pool_param["pool_height"], pool_param["stride"]
+        assert (x.shape[2] - ph) % stride == 0 and (
+            x.shape[3] - pool_param["pool_width"]
+        ) % stride == 0
+        return impl.max_pool_forward_naive(x, pool_param)
+
+    candidate = {**IMPL, "max_pool_forward_naive": tiling}
+    checks = runner.run(REGISTRY["max_pool"], candidate, "float64", "cpu", examples=60, seed=0)
+    assert all(c.verdict == PASS for c in checks), [(c.quantity, c.message) for c in checks]
+
+    dropped = _pool_routing(lambda w, g: np.zeros(w.shape))
+    ties = next(
+        c
+        for c in runner.run(REGISTRY["max_pool"], dropped, "float64", "cpu", examples=30, seed=0)
+        if c.quantity == "dx_ties"
+    )
+    sizes, params = ties.case["sizes"], ties.case["params"]
+    assert params["stride"] >= max(params["pool_height"], params["pool_width"]), params
+    assert (sizes["H"] - params["pool_height"]) % params["stride"] == 0, ties.case
+    assert ties.case["shapes"]["x"] == [sizes[k] for k in "NCHW"], ties.case
+    again = REGISTRY["max_pool"].properties(dropped, {}, Case.described(ties.case), "cs231n")
+    assert [o.verdict for o in again if o.quantity == "dx_ties"] == [FAIL], "it reproduces"
+
+
 @pytest.mark.skipif(reference.cuda_available(), reason="CUDA is available here")
 def test_cuda_checks_say_cuda_is_not_available():
     checks = runner.run(REGISTRY["affine"], IMPL, "float32", "cuda", examples=5, seed=0)
