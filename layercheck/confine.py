@@ -8,8 +8,9 @@
   the submission, minus the `hidden` paths and the installed torch, `impl` and `oracle`;
   files are written only in the scratch folder; no TCP (ABI 4); no ptrace of processes
   outside the sandbox; no signals to them (ABI 6, Linux 6.12);
+- no capabilities, now or after exec, even when the grader runs as root;
 - seccomp (x86-64 and arm64): no new processes (fork, vfork, clone without CLONE_THREAD),
-  no ptrace, no process_vm_readv/writev, no pidfds, signals only to itself.
+  no ptrace, no process_vm_readv/writev, no pidfds, no sockets, signals only to itself.
 
 `Confinement.isolation` says which of these this machine applies; where a kernel lacks one,
 the child runs without it (the README's threat model says what that leaves open).
@@ -32,6 +33,9 @@ from pathlib import Path
 FILE_LIMIT = 16 << 20
 _CLONE_NEWNET, _CLONE_NEWUSER, _CLONE_THREAD = 0x40000000, 0x10000000, 0x00010000
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 1, 38, 22, 2
+# Capabilities (include/uapi/linux/{prctl,capability}.h).
+_PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+_CAPABILITY_VERSION_3, _CAP_LAST = 0x20080522, 63
 
 # Landlock (include/uapi/linux/landlock.h).
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446
@@ -70,12 +74,18 @@ class _Syscalls:
 
 _ARCHES = {
     # fork vfork ptrace process_vm_readv/writev rt_sigqueueinfo rt_tgsigqueueinfo
-    # pidfd_send_signal pidfd_open pidfd_getfd
+    # pidfd_send_signal pidfd_open pidfd_getfd, socket socketpair (numpy needs no sockets:
+    # no Unix socket of the machine, a session bus or docker's, is reachable)
     "x86_64": _Syscalls(
-        0xC000003E, (57, 58, 101, 310, 311, 129, 297, 424, 434, 438), 56, 435, (62, 200, 234), True
+        0xC000003E,
+        (57, 58, 101, 310, 311, 129, 297, 424, 434, 438, 41, 53),
+        56,
+        435,
+        (62, 200, 234),
+        True,
     ),
     "aarch64": _Syscalls(
-        0xC00000B7, (117, 270, 271, 138, 240, 424, 434, 438), 220, 435, (129, 130, 131)
+        0xC00000B7, (117, 270, 271, 138, 240, 424, 434, 438, 198, 199), 220, 435, (129, 130, 131)
     ),
 }
 
@@ -134,6 +144,18 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
 class _SockFilter(ctypes.Structure):
     _fields_ = [
         ("code", ctypes.c_uint16),
@@ -170,6 +192,7 @@ class Confinement:
         abi, arch = landlock_abi(), seccomp_arch()
         self.isolation = {"filesystem": abi >= 1, "processes": arch is not None}
         self.isolation["signals"] = arch is not None or abi >= 6
+        self.isolation["capabilities"] = _libc() is not None  # all dropped
         if abi >= 1:
             self._ruleset = _landlock_ruleset(abi, self.readable, self.writable, self.hidden)
 
@@ -193,6 +216,7 @@ class Confinement:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if libc.unshare(_CLONE_NEWNET) != 0:
             libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
+        _drop_capabilities(libc)
         _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         if self._ruleset >= 0:
             _check(libc.syscall(ctypes.c_long(_RESTRICT_SELF), self._ruleset, 0), "landlock")
@@ -209,6 +233,18 @@ class Confinement:
         if self._ruleset >= 0:
             os.close(self._ruleset)
             self._ruleset = -1
+
+
+def _drop_capabilities(libc: ctypes.CDLL) -> None:
+    """No capability now or after exec, even as root: the ambient set cleared, every
+    capability dropped from the bounding set (exec gives root the bounding set), then the
+    effective, permitted and inheritable sets emptied. A grader run as root keeps its
+    capabilities from the submission (reboot, the clock, the hostname, mknod...)."""
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    for capability in range(_CAP_LAST + 1):  # EINVAL past the kernel's last: ignored
+        libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0)
+    header, empty = _CapHeader(_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(libc.capset(ctypes.byref(header), empty), "capset")
 
 
 def die_with_parent(parent: int) -> None:
@@ -315,7 +351,12 @@ def _package_paths() -> list[str]:
 
 
 def _beneath(path: Path, cut: set[Path]) -> list[tuple[Path, int]]:
-    if path in cut or not os.path.lexists(path):
+    """Rules that grant `path` (a resolved path) minus the `cut` paths beneath it. An entry
+    is granted as what it resolves to, and only if that lies beneath `path`: a rule follows
+    a symbolic link, so a link to a folder above a cut path (a virtualenv's ``lib64 ->
+    lib``) is walked like that folder, never granted whole, and a link out of `path` grants
+    nothing (what it points to is readable only if a readable root holds it)."""
+    if path in cut or not os.path.exists(path):
         return []
     if not any(path in hidden.parents for hidden in cut):
         return [(path, _READ)]
@@ -323,7 +364,9 @@ def _beneath(path: Path, cut: set[Path]) -> list[tuple[Path, int]]:
         entries = sorted(path.iterdir())
     except OSError:
         return []
-    return [(path, _READ_DIR)] + [found for entry in entries for found in _beneath(entry, cut)]
+    resolved = dict.fromkeys(Path(os.path.realpath(entry)) for entry in entries)
+    inside = [entry for entry in resolved if path in entry.parents]
+    return [(path, _READ_DIR)] + [found for entry in inside for found in _beneath(entry, cut)]
 
 
 def _seccomp_program(arch: _Syscalls, pid: int) -> ctypes.Array:
