@@ -334,13 +334,14 @@ def main(argv: list[str]) -> None:
     except EOFError:
         return
     netns = os.stat("/proc/self/ns/net").st_ino if os.path.exists("/proc/self/ns/net") else 0
+    where = {"netns": netns, "scratch_dev": os.stat(".").st_dev}
     sys.meta_path.insert(0, _Refuser())
     try:
         functions, lost = target.load_partial(request["load"], request["names"])
     except target.TargetError as exc:
-        _send(reply_fd, {"load_error": str(exc), "netns": netns}, [])
+        _send(reply_fd, {"load_error": str(exc), **where}, [])
         return
-    _send(reply_fd, {"ready": sorted(functions), "lost": lost, "netns": netns}, [])
+    _send(reply_fd, {"ready": sorted(functions), "lost": lost, **where}, [])
     child = _Child(functions, request["memory_mb"])
     while True:
         try:

@@ -31,7 +31,10 @@ from pathlib import Path
 
 #: Largest file the child may write (its output included).
 FILE_LIMIT = 16 << 20
+#: The child's scratch folder, a tmpfs of its own: its size in MB, and most files in it.
+SCRATCH_MB, SCRATCH_FILES = 64, 4096
 _CLONE_NEWNET, _CLONE_NEWUSER, _CLONE_THREAD = 0x40000000, 0x10000000, 0x00010000
+_CLONE_NEWNS, _MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 0x00020000, 2, 4, 1 << 14, 1 << 18
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 1, 38, 22, 2
 # Capabilities (include/uapi/linux/{prctl,capability}.h).
 _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
@@ -175,7 +178,9 @@ class Confinement:
     child (``preexec_fn``), `close` in the parent once the child started.
 
     `readable`: paths the child reads beneath (beside the system's); `writable`: paths it
-    writes beneath; `hidden`: paths it must not read even beneath a system folder.
+    writes beneath; `hidden`: paths it must not read even beneath a system folder;
+    `scratch`: the folder where the child gets a tmpfs of its own (a mount namespace, as root
+    or in a user namespace), capped in size and files and gone with the child.
     """
 
     cpu_s: int
@@ -183,6 +188,7 @@ class Confinement:
     readable: Iterable[str | Path]
     writable: Iterable[str | Path]
     hidden: Iterable[str | Path] = ()
+    scratch: str | Path | None = None
     #: What is applied: ``filesystem`` (Landlock), ``signals`` and ``processes`` (seccomp,
     #: and Landlock's scopes); the network is known only once the child reports its namespace.
     isolation: dict[str, bool] = field(init=False, default_factory=dict)
@@ -216,6 +222,10 @@ class Confinement:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if libc.unshare(_CLONE_NEWNET) != 0:
             libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET)  # unprivileged: in a user namespace
+        if self.scratch is not None and _private_scratch(libc, os.fsencode(self.scratch)):
+            if self._ruleset >= 0:  # the tmpfs is another folder than the one the rule names
+                fs = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= landlock_abi())]
+                _add_rule(libc, self._ruleset, Path(self.scratch), fs)
         _drop_capabilities(libc)
         _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
         if self._ruleset >= 0:
@@ -233,6 +243,21 @@ class Confinement:
         if self._ruleset >= 0:
             os.close(self._ruleset)
             self._ruleset = -1
+
+
+def _private_scratch(libc: ctypes.CDLL, scratch: bytes) -> bool:
+    """Mount a tmpfs of its own over `scratch` (the working folder) in a new mount namespace,
+    unseen by the grader: a disk filled, inodes spent or folders nested deep vanish with the
+    child. False where this machine refuses (the child then writes to the real folder)."""
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    options = f"size={SCRATCH_MB}m,nr_inodes={SCRATCH_FILES},mode=0700".encode()
+    if libc.mount(b"tmpfs", scratch, b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        return False
+    os.chdir(scratch)
+    return True
 
 
 def _drop_capabilities(libc: ctypes.CDLL) -> None:

@@ -21,6 +21,7 @@ process dies with the grader, so a killed batch leaves no process behind.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import hashlib
 import json
@@ -37,7 +38,7 @@ from layercheck.confine import die_with_parent
 from layercheck.evaluate import InvalidCase, answer
 from layercheck.observe import last_line
 from layercheck.rubric import Rubric
-from layercheck.sandbox import Sandbox
+from layercheck.sandbox import Sandbox, plain
 from layercheck.specs import DROPOUT_P, PROFILES, REGISTRY, Spec, with_dropout_p
 from layercheck.verdicts import ERROR, FAIL, PASS, Check
 from oracle.conventions import VARIANTS
@@ -107,11 +108,14 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
     entries = sorted(
         entry
         for entry in submissions.iterdir()
-        if not entry.name.startswith((".", "_")) and (entry.is_dir() or entry.suffix == ".py")
+        if not entry.name.startswith((".", "_"))
+        and (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py")
     )
     named: dict[str, Path] = {}
     for entry in entries:  # alice.py and alice/ both exist: the second is alice-2
         name, n = _name(entry), 1
+        if name in gradebook.BATCH_FILES:  # a submission called gradebook.csv keeps its own
+            name = f"{name}-submission"
         while (name if n == 1 else f"{name}-{n}") in named:
             n += 1
         named[name if n == 1 else f"{name}-{n}"] = entry
@@ -146,9 +150,11 @@ def grade_one(
     cache: AnswerCache,
     out: Path,
     hidden: tuple[Path, ...] = (),
+    refusal: str | None = None,
 ) -> dict:
     """Grade one submission into ``out/<name>/``, its child reading nothing of `hidden`
-    (besides `out` and the cache); returns its gradebook row."""
+    (besides `out` and the cache); returns its gradebook row. With a `refusal` (or for an
+    entry that is a symbolic link) nothing runs: the submission scores 0 with that reason."""
     started = time.perf_counter()
     found: dict[tuple[str, str], list[Check]] = {}  # (spec name, dtype) -> its checks
     notes: list[str] = []
@@ -156,9 +162,11 @@ def grade_one(
     limits = {"wall_s": plan.wall_s, "startup_s": plan.startup_s, "budget_s": plan.budget_s}
     hidden = (*hidden, out, cache.folder)
     sandbox = Sandbox(path, **limits, hidden=hidden)
+    if refusal is None and path.is_symlink():
+        refusal = f"{path.name} is a symbolic link: links are not graded (they may point anywhere)"
     try:
-        with sandbox:
-            load_error = sandbox.load_error
+        with contextlib.nullcontext() if refusal else sandbox:
+            load_error = refusal or sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()
                 killed = set()  # (spec, dtype) whose checks killed the child: not explored
@@ -326,12 +334,12 @@ def grade(
     out.mkdir(parents=True, exist_ok=True)
     todo = [(name, path) for name, path in entries if not is_done(out / name, plan)]
     prepare(plan, cache)
-    batch = [path.resolve().parent for _, path in entries]
+    batch = [path.absolute().parent for _, path in entries]
     hidden = tuple(dict.fromkeys([*batch, *filter(None, [plan.rubric.source])]))
     rows = []
     if workers <= 1 or len(todo) <= 1:
         for name, path in todo:
-            rows.append(grade_one(name, path, plan, cache, out, hidden))
+            rows.append(grade_safely(name, path, plan, cache, out, hidden))
             if progress:
                 progress(rows[-1])
     else:
@@ -355,8 +363,23 @@ _BATCH: tuple[Plan, AnswerCache, Path, tuple[Path, ...]] | None = None
 
 def _grade_in_worker(name: str, path: Path) -> dict:
     plan, cache, out, hidden = _BATCH
-    return grade_one(name, path, plan, cache, out, hidden)
+    return grade_safely(name, path, plan, cache, out, hidden)
+
+
+def grade_safely(
+    name: str, path: Path, plan: Plan, cache: AnswerCache, out: Path, hidden: tuple[Path, ...]
+) -> dict:
+    """`grade_one`, whatever the submission: where grading it fails, it scores 0 with the
+    reason (its row still written where its folder can be), and the batch goes on."""
+    try:
+        return grade_one(name, path, plan, cache, out, hidden)
+    except Exception as exc:
+        reason = f"grading failed: {plain(last_line(exc))}"
+    try:
+        return grade_one(name, path, plan, cache, out, hidden, refusal=reason)
+    except Exception:  # not even its results could be written
+        return {"name": name, "score": 0.0, "max_score": 0.0, "seconds": 0.0, "error": reason}
 
 
 def _write(path: Path, text: str) -> None:
-    gradebook.write_atomically(path, text.encode())
+    gradebook.write_atomically(path, text.encode("utf-8", "backslashreplace"))

@@ -25,6 +25,8 @@ from matplotlib.figure import Figure
 from layercheck.feedback import NOT_LOADED
 
 CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME = "gradebook.csv", "summary.md", "score_histogram.png"
+#: The batch's own files in the output folder: no submission is named like one.
+BATCH_FILES = frozenset({CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME})
 
 
 @dataclass
@@ -46,9 +48,10 @@ def write(out: Path, roots: list[Path] | None = None) -> None:
     entries = read(roots if roots is not None else [out])
     columns = list(dict.fromkeys(test for entry in entries for test in entry.tests))
     out.mkdir(parents=True, exist_ok=True)
-    write_atomically(out / CSV_NAME, _csv(entries, columns).encode())
+    write_atomically(out / CSV_NAME, _csv(entries, columns).encode("utf-8", "backslashreplace"))
     write_atomically(out / HISTOGRAM_NAME, _histogram(entries))
-    write_atomically(out / SUMMARY_NAME, _summary(entries, columns).encode())
+    summary = _summary(entries, columns).encode("utf-8", "backslashreplace")
+    write_atomically(out / SUMMARY_NAME, summary)
 
 
 def merge(out: Path, shards: list[Path]) -> None:

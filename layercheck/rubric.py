@@ -165,16 +165,17 @@ class Rubric:
             and check.dtype in self.dtypes
         ]
         values = spec.values(item.function)
-        unearned = ""
-        if item.function in wrong and any(check.quantity not in values for check in mine):
+        gated = item.function in wrong  # its properties earn nothing
+        passed = sum(
+            check.verdict in (PASS, SKIPPED) and (check.quantity in values or not gated)
+            for check in mine
+        )
+        unearned = ""  # said where nothing else in the item explains its loss
+        if gated and passed < len(mine) and not any(check.quantity in values for check in mine):
             unearned = (
                 f"earned only when {item.function}'s values are right "
                 f"({', '.join(wrong[item.function])} failed)"
             )
-        passed = sum(
-            check.verdict in (PASS, SKIPPED) and (check.quantity in values or not unearned)
-            for check in mine
-        )
         everything = bool(mine) and passed == len(mine)
         if self.partial_credit == "fraction" and mine:
             points = round(item.points * passed / len(mine), 4)

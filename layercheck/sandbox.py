@@ -54,8 +54,8 @@ STARTUP_S = 10.0
 MAX_REPLY = 64 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-#: The longest reason kept for a function whose file could not be loaded.
-_WHY_CHARS = 500
+#: The longest text of the submission's kept as one line (an exception's, a load error).
+LINE_CHARS = 500
 #: ``python -I -B -u``, importing the parent's own layercheck package from its folder (an
 #: installed copy may be another version, and the folder above it may not be readable):
 #: -B writes no bytecode into the submission's folder, -u loses no output when it is killed.
@@ -286,6 +286,7 @@ class Sandbox:
             readable=[path.resolve()] if path.exists() else [],
             writable=[scratch],
             hidden=self.hidden,
+            scratch=scratch,
         )
         self.isolation.update(confinement.isolation)
         try:
@@ -327,8 +328,10 @@ class Sandbox:
     def _loaded(self, reply: dict[str, Any], names: set[str]) -> None:
         netns = reply.get("netns")
         self.isolation["network"] = bool(netns) and netns != _netns()
+        scratch = reply.get("scratch_dev")  # a device of its own: the child's tmpfs
+        self.isolation["scratch"] = scratch != os.stat(self._scratch.name).st_dev
         if "load_error" in reply:
-            self.load_error = str(reply["load_error"])
+            self.load_error = plain(reply["load_error"])
             self._stop()
         else:
             found = reply.get("ready")
@@ -338,7 +341,7 @@ class Sandbox:
             lost = reply.get("lost")
             lost = lost if isinstance(lost, dict) else {}
             self.lost = {
-                name: " ".join(str(why).split())[:_WHY_CHARS]
+                name: plain(why)
                 for name, why in lost.items()
                 if name in names and name not in self._functions
             }
@@ -376,11 +379,11 @@ class Sandbox:
         reply, blobs = self._exchange(header, request.blobs, "a call", self.wall_s)
         try:
             if "fatal" in reply:
-                raise self._die(str(reply["fatal"]))
+                raise self._die(plain(reply["fatal"]))
             for index, change in reply["changes"]:
                 self._apply(slots[_index(index, len(slots))], change, blobs, slots)
             if "raised" in reply:
-                raise Raised(str(reply["raised"]))
+                raise Raised(plain(reply["raised"]))
             returned = reply["returned"]
             if isinstance(returned, dict) and ("tuple" in returned or "list" in returned):
                 kind = tuple if "tuple" in returned else list
@@ -541,8 +544,20 @@ class Sandbox:
             self._output_file.close()
             self._output_file = None
         if self._scratch is not None:
-            self._scratch.cleanup()
+            try:
+                self._scratch.cleanup()
+            except RecursionError:  # folders nested deeper than Python's rmtree recurses
+                subprocess.run(["rm", "-rf", "--", self._scratch.name], check=False)
             self._scratch = None
+
+
+def plain(value: Any, limit: int = LINE_CHARS) -> str:
+    """Text the submission controls, safe to store: one line of at most `limit` characters,
+    lone surrogates (``raise ValueError("\\ud800")``) written as escapes."""
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        text = f"{text[:limit]} [... {len(text) - limit} more characters]"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -114,7 +114,8 @@ def _load_files(
         if file in problems:
             continue
         relative = file.relative_to(folder).with_suffix("")
-        name = ".".join((package, *relative.parts)).removesuffix(".__init__")
+        parts = (re.sub(r"\W", "_", part) for part in relative.parts)  # alice.v2.py: alice_v2
+        name = ".".join((package, *parts)).removesuffix(".__init__")
         try:
             modules.append(_import(name, file))
         except ModuleNotFoundError as exc:

@@ -4,6 +4,7 @@ grade only what is missing; shards merge into the same gradebook."""
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -345,3 +346,30 @@ def test_a_file_that_cannot_load_costs_only_the_functions_it_defines(tmp_path):
         "lstm_backward"
     ]
     assert "syntax error" in lost["lstm_backward"] and str(tmp_path) not in lost["lstm_backward"]
+
+
+def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
+    """Names of the batch's own files, a dotted name, a Latin-1 name from a Windows zip, a
+    symbolic link loop and a link out of the batch: each gets a row, the rest are graded."""
+    batch = honest_students(tmp_path / "batch")
+    honest = (batch / "alice" / "layers.py").read_text()
+    (batch / "gradebook.csv").mkdir()
+    (batch / "gradebook.csv" / "layers.py").write_text(honest)
+    (batch / "summary.md.py").write_text(honest)
+    (batch / "alice.v2.py").write_text(honest)
+    (batch / os.fsdecode(b"caf\xe9.py")).write_text(honest)
+    (batch / "loop.py").symlink_to("loop.py")
+    (batch / "outside.py").symlink_to(tmp_path / "elsewhere.py")
+    process = _layercheck(
+        tmp_path, "grade", str(batch), "--out", "out", "--rubric", str(_small_rubric(tmp_path))
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    rows = gradebook(tmp_path / "out")
+    assert float(rows["alice"]["total"]) == 6
+    for name in ("gradebook.csv-submission", "summary.md-submission", "alice.v2", "caf_"):
+        assert float(rows[name]["total"]) == 6, (name, rows[name])
+    for name in ("loop", "outside"):
+        assert (
+            rows[name]["status"].startswith("not loaded")
+            and "symbolic link" in rows[name]["status"]
+        ), rows[name]
