@@ -42,10 +42,11 @@ exec layercheck autograder run --profile {course} --dropout-p {dropout_p}{rubric
 def build(zip_path: Path, rubric: Rubric, rubric_path: Path | None, profile: str) -> None:
     """Write the autograder zip for `rubric` (read from `rubric_path`, or the profile's
     default when None) and `profile`."""
-    plan = grade.plan(rubric, profile)
     torch = reference.torch_version().split("+")[0]
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
+        seed = grade.secret_seed(source / "answers" / grade.SEED_FILE)  # drawn for this build
+        plan = grade.plan(rubric, profile, seed=seed)
         grade.prepare(plan, AnswerCache(source / "answers"))
         (source / "setup.sh").write_text(_SETUP.format(torch=torch))
         rubric_option = ""
@@ -71,9 +72,11 @@ def build(zip_path: Path, rubric: Rubric, rubric_path: Path | None, profile: str
 
 def run(root: Path, rubric: Rubric, profile: str) -> int:
     """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's layout),
-    with the answers shipped in ``root/source/answers``."""
-    plan = grade.plan(rubric, profile)
-    cache = AnswerCache(root / "source" / "answers")
+    with the answers and the build's secret seed shipped in ``root/source/answers`` (which
+    the submission cannot read)."""
+    answers = root / "source" / "answers"
+    plan = grade.plan(rubric, profile, seed=int((answers / grade.SEED_FILE).read_text()))
+    cache = AnswerCache(answers)
     with tempfile.TemporaryDirectory() as scratch:
         grade.grade_one("submission", root / "submission", plan, cache, Path(scratch))
         (root / "results").mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     _profile_options(grading)
     grading.add_argument("--workers", type=int, default=1, help="submissions graded at once")
     grading.add_argument("--shard", help="grade only the i-th of n slices of the batch: i/n")
-    grading.add_argument("--seed", type=int, default=0, help="seed of everyone's cases")
+    grading.add_argument(
+        "--seed",
+        type=int,
+        help="seed of everyone's cases, to reproduce a run (default: the batch's secret one, "
+        "drawn once and kept in --seed-file)",
+    )
+    grading.add_argument(
+        "--seed-file",
+        type=Path,
+        help="the batch's secret seed, drawn there if absent (default: a file in OUT); "
+        "give every shard of a batch the same file",
+    )
     grading.add_argument(
         "--examples", type=int, default=16, help="cases per function and dtype (default: 16)"
     )
@@ -261,8 +272,19 @@ def _grade(options: argparse.Namespace) -> int:
         entries = grade.shard(grade.discover(options.submissions), options.shard)
     except (rubric.RubricError, ValueError, OSError) as problem:
         raise UsageError(str(problem)) from None
+    if options.shard and options.seed is None and options.seed_file is None:
+        raise UsageError(
+            "--shard: the shards of a batch meet the same cases: give each the same --seed-file "
+            "FILE (the first shard draws the secret seed into it; copy it to the others)"
+        )
+    try:
+        seed = options.seed
+        if seed is None:
+            seed = grade.secret_seed(options.seed_file or options.out / grade.SEED_FILE)
+    except (ValueError, OSError) as problem:
+        raise UsageError(str(problem)) from None
     cache = AnswerCache(options.cache or _default_cache())
-    batch = grade.plan(chosen, chosen.profile, seed=options.seed, examples=options.examples)
+    batch = grade.plan(chosen, chosen.profile, seed=seed, examples=options.examples)
     batch.wall_s, batch.budget_s = options.call_limit, options.budget
     console = Console(highlight=False)
     for missing in confine.missing_isolation():

@@ -28,6 +28,7 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,8 @@ from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
+#: Where a batch keeps its secret seed, in the output folder (no submission can read it).
+SEED_FILE = ".layercheck-seed"
 #: Files and folders that make a folder one submission rather than a batch of them.
 _COURSE_FILES = {"layers.py", "conv_layers.py", "rnn_layers.py"}
 _COURSE_PACKAGES = {"cs231n", "nndl"}
@@ -84,6 +87,22 @@ def plan(rubric: Rubric, profile: str, *, seed: int = 0, examples: int = DEFAULT
         for dtype in rubric.dtypes
     }
     return Plan(rubric, profile, seed, examples, cases)
+
+
+def secret_seed(path: Path) -> int:
+    """The batch's secret seed kept in the file `path`, drawn (128 random bits) and written
+    there when it has none. The cases depend only on public code and the seed: a seed that
+    is known, or small enough to search, lets a student memorise the answers offline."""
+    try:
+        return int(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    except ValueError:
+        raise ValueError(f"{path}: not a seed (an integer written by layercheck)") from None
+    seed = secrets.randbits(128)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gradebook.write_atomically(path, f"{seed}\n".encode())
+    return int(path.read_text().strip())
 
 
 def prepare(plan: Plan, cache: AnswerCache) -> None:

@@ -58,6 +58,16 @@ def merge(out: Path, shards: list[Path]) -> None:
     """Copy every submission folder of `shards` into `out` and write the gradebook of the
     whole batch. Raise ValueError (one line) when two shards hold the same submission."""
     read(shards)  # refuses duplicates before anything is copied
+    plans = {
+        json.loads(path.read_text(encoding="utf-8")).get("extra_data", {}).get("plan")
+        for shard in shards
+        for path in Path(shard).glob("*/results.json")
+    }
+    if len(plans) > 1:
+        raise ValueError(
+            "the shards were graded under different plans (rubric, profile, seed or examples): "
+            "give every shard the same --seed-file and options"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for shard in shards:

@@ -3,6 +3,7 @@ own sandbox on the same cases, with Gradescope results, feedback and a gradebook
 grade only what is missing; shards merge into the same gradebook."""
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -373,3 +374,78 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
             rows[name]["status"].startswith("not loaded")
             and "symbolic link" in rows[name]["status"]
         ), rows[name]
+
+
+MEMORISED = """
+import hashlib
+
+import numpy as np
+
+ANSWERS = {answers!r}
+
+
+def affine_forward(x, w, b):
+    key = hashlib.sha256(x.tobytes() + w.tobytes() + b.tobytes()).hexdigest()
+    out = np.array(ANSWERS.get(key, np.zeros(x.shape[0] * w.shape[1])), dtype=x.dtype)
+    return out.reshape(x.shape[0], w.shape[1]), (x, w, b)
+"""
+
+
+def memorised(plan: grade.Plan) -> str:
+    """A submission with no implementation: the answers to `plan`'s affine_forward cases,
+    recorded offline (the cases are public code and the seed), looked up by input."""
+    import impl
+
+    spec, answers = grade.REGISTRY["affine"], {}
+    for case in plan.cases["affine", "float64"]:
+        x, w, b = (spec.inputs(case)[name] for name in ("x", "w", "b"))
+        key = hashlib.sha256(x.tobytes() + w.tobytes() + b.tobytes()).hexdigest()
+        answers[key] = impl.affine_forward(x, w, b)[0].ravel().tolist()
+    return MEMORISED.format(answers=answers)
+
+
+def test_every_batch_draws_a_secret_seed_so_memorised_answers_earn_nothing(tmp_path):
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('[[items]]\nfunction = "affine_forward"\nquantity = "out"\npoints = 1\n')
+    known = grade.plan(rubric.load(rubric_path, "cs231n"), "cs231n", seed=0, examples=16)
+    (tmp_path / "batch").mkdir()
+    (tmp_path / "batch" / "mallory.py").write_text(memorised(known))
+    options = ("--rubric", str(rubric_path), "--cache", str(tmp_path / "answers"))
+    seeded = _layercheck(tmp_path, "grade", "batch", "--out", "seeded", "--seed", "0", *options)
+    assert seeded.returncode == 0, seeded.stderr
+    assert float(gradebook(tmp_path / "seeded")["mallory"]["total"]) == 1, "the attack works"
+    for out in ("first", "second"):
+        process = _layercheck(tmp_path, "grade", "batch", "--out", out, *options)
+        assert process.returncode == 0, process.stderr
+        assert float(gradebook(tmp_path / out)["mallory"]["total"]) == 0
+        secret = (tmp_path / out / grade.SEED_FILE).read_text().strip()
+        for shown in ("results.json", "feedback.md", "checks.json"):
+            assert secret not in (tmp_path / out / "mallory" / shown).read_text()
+    first, second = ((tmp_path / o / grade.SEED_FILE).read_text() for o in ("first", "second"))
+    assert first != second and int(first) >= 0
+    again = _layercheck(tmp_path, "grade", "batch", "--out", "first", *options)
+    assert "grading 0 of 1 submissions (1 done)" in again.stdout, again.stdout  # same seed
+    assert (tmp_path / "first" / grade.SEED_FILE).read_text() == first
+
+
+def test_shards_share_a_seed_file_or_are_refused(batch, tmp_path):
+    rubric_path = str(_small_rubric(tmp_path))
+    alone = _layercheck(tmp_path, "grade", str(batch), "--out", "s1", "--shard", "1/2")
+    assert alone.returncode == 2 and "--seed-file" in alone.stderr, alone.stderr
+    common = ("--rubric", rubric_path, "--examples", str(EXAMPLES))
+    for i, seeds in ((1, "one.seed"), (2, "two.seed")):
+        process = _layercheck(
+            tmp_path,
+            "grade",
+            str(batch),
+            "--out",
+            f"s{i}",
+            "--shard",
+            f"{i}/2",
+            "--seed-file",
+            seeds,
+            *common,
+        )
+        assert process.returncode == 0, process.stderr
+    merged = _layercheck(tmp_path, "merge", "s1", "s2", "--out", "merged")
+    assert merged.returncode == 2 and "different plans" in merged.stderr, merged.stderr

@@ -53,6 +53,7 @@ def grade_command(batch: Path, out: Path, root: Path) -> list[str]:
     return [
         *("grade", str(batch), "--out", str(out), "--rubric", str(root / "rubric.toml")),
         *("--workers", "2", "--examples", "6", "--cache", str(root / "answers")),
+        *("--seed-file", str(root / "batch.seed")),  # both batches meet the same cases
         *("--call-limit", str(CALL_LIMIT_S), "--budget", str(BUDGET_S)),
     ]
 
