@@ -13,6 +13,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -42,14 +43,27 @@ class UsageError(Exception):
     """Bad command line; the message is one line."""
 
 
+#: Exit status of a run interrupted by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job: as Ctrl-C
     try:
         return options.run(options)
     except (UsageError, target.TargetError) as problem:
         print(f"layercheck: error: {problem}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        resume = "; run the same command again to resume" if options.command == "grade" else ""
+        print(f"layercheck: interrupted{resume}", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -246,6 +260,8 @@ def _check(options: argparse.Namespace) -> int:
     if options.functions:
         arguments += ["--lc-functions", options.functions]
     status = pytest.main(arguments)
+    if status == pytest.ExitCode.INTERRUPTED and not json_path.is_file():
+        raise KeyboardInterrupt
     if not json_path.is_file():
         raise UsageError(f"the suite wrote no report (pytest exit status {int(status)})")
     document = json.loads(json_path.read_text())
@@ -254,6 +270,9 @@ def _check(options: argparse.Namespace) -> int:
 
         html.write(document, options.html)
     _print_summary(document, json_path, markdown_path)
+    if document["meta"].get("incomplete"):
+        print("layercheck: interrupted: the report holds only what ran", file=sys.stderr)
+        return INTERRUPTED
     return 0 if document["summary"]["passed"] else 1
 
 
@@ -432,6 +451,8 @@ def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None
     worst = summary["worst_passing_ratio"]
     headroom = "" if worst is None else f"; worst passing ratio {float(worst):.3g}"
     verdict = "[green]PASSED[/green]" if summary["passed"] else "[red]NOT PASSED[/red]"
+    if document["meta"].get("incomplete"):
+        verdict = "[red]INCOMPLETE[/red] (interrupted)"
     console.print(f"{verdict}: {counts}{headroom} in {document['meta']['duration_s']:.1f} s")
     console.print(f"reports: {json_path} {markdown_path}")
 

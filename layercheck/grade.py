@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -365,19 +366,32 @@ def grade(
         global _BATCH
         _BATCH = (plan, cache, out, hidden)  # forked workers inherit the plan and the answers
         context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)
-        ) as pool:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+        )
+        try:
             futures = [pool.submit(_grade_in_worker, name, path) for name, path in todo]
             for future in concurrent.futures.as_completed(futures):
                 rows.append(future.result())
                 if progress:
                     progress(rows[-1])
+        except BaseException:  # Ctrl-C: stop now; what was written stays, a rerun resumes
+            for worker in multiprocessing.active_children():
+                worker.kill()  # their sandboxed children die with them
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     gradebook.write(out)
     return rows
 
 
 _BATCH: tuple[Plan, AnswerCache, Path, tuple[Path, ...]] | None = None
+
+
+def _worker_start(grader: int) -> None:
+    """A pool worker: dies with the grader; Ctrl-C is the grader's to handle."""
+    die_with_parent(grader)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _grade_in_worker(name: str, path: Path) -> dict:

@@ -106,14 +106,17 @@ class Collector:
                 self.checks.extend(payload["checks"])
                 self.worker_env = payload["env"]
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         json_path, markdown_path = (
             self.config.getoption("lc_json"),
             self.config.getoption("lc_markdown"),
         )
         if not (json_path or markdown_path):
             return
-        document = report.build(self.checks, self.meta())
+        meta = self.meta()
+        if exitstatus == pytest.ExitCode.INTERRUPTED:  # Ctrl-C, a cancelled CI job
+            meta["incomplete"] = True
+        document = report.build(self.checks, meta)
         if json_path:
             report.write_json(document, Path(json_path))
         if markdown_path:

@@ -29,12 +29,15 @@ FAILING = (FAIL, ERROR, NOT_IMPLEMENTED)
 
 
 def build(checks: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
-    """The report document from check dicts (as `Check.to_json` makes them) and run facts."""
+    """The report document from check dicts (as `Check.to_json` makes them) and run facts.
+    A run that was interrupted (``meta["incomplete"]``) never passed, whatever it saw."""
     ordered = sorted(checks, key=_order)
+    summary = summarise(ordered)
+    summary["passed"] = summary["passed"] and not meta.get("incomplete", False)
     return {
         "schema_version": SCHEMA_VERSION,
         "meta": meta,
-        "summary": _jsonable(summarise(ordered)),
+        "summary": _jsonable(summary),
         "checks": [_jsonable(check) for check in ordered],
     }
 
@@ -150,7 +153,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# layercheck report: `{meta.get('target', '?')}`",
         "",
-        f"{_counts(summary)}. Worst passing ratio: {figure(summary['worst_passing_ratio'])}; "
+        f"{_counts(summary, meta)}. Worst passing ratio: {figure(summary['worst_passing_ratio'])}; "
         f"best failing ratio: {figure(summary['best_failing_ratio'])}. "
         "Ratio = worst error / tolerance over all cases (pass at most 1).",
         "",
@@ -226,9 +229,12 @@ def _cell(check: dict | None) -> str:
     return f"{shown} {figure(check['ratio'])}" if measured else shown
 
 
-def _counts(summary: dict[str, Any]) -> str:
+def _counts(summary: dict[str, Any], meta: dict[str, Any]) -> str:
     found = [f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n]
-    return ("PASSED: " if summary["passed"] else "NOT PASSED: ") + ", ".join(found)
+    verdict = "PASSED: " if summary["passed"] else "NOT PASSED: "
+    if meta.get("incomplete"):
+        verdict = "INCOMPLETE (interrupted; what ran): "
+    return verdict + ", ".join(found)
 
 
 def figure(value: Any, missing: str = "-") -> str:
