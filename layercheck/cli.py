@@ -308,7 +308,7 @@ def _grade(options: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for missing in confine.missing_isolation():
         console.print(f"warning: {missing} (README: threat model)")
-    done = len(entries) - sum(not grade.is_done(options.out / n, batch) for n, _ in entries)
+    done = len(entries) - sum(not grade.is_done(options.out / n, batch, p) for n, p in entries)
     console.print(f"grading {len(entries) - done} of {len(entries)} submissions ({done} done)")
 
     def progress(row: dict) -> None:

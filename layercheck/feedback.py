@@ -7,6 +7,7 @@ far over the tolerance the error is; dtypes that fail the same way are shown tog
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -80,22 +81,28 @@ def markdown(
     if notes:
         lines.append("")
     if load_error is not None:
-        lines += [f"{NOT_LOADED}{_one_line(load_error)}", "", _LOAD_ADVICE, ""]
+        lines += [f"{NOT_LOADED}{_inert(load_error)}", "", _LOAD_ADVICE, ""]
         return "\n".join(lines)
     failed = [item for item in shown if item.status != PASSED]
     passed = [item.name for item in shown if item.status == PASSED]
     for item in failed:
         lines.append(f"## {item.name}: {_num(item.points)} / {_num(item.max_points)}")
         lines.append("")
-        lines += _item_lines(item, bullet="- ", sub="  - ")
+        lines += map(_inert, _item_lines(item, bullet="- ", sub="  - "))
         lines.append("")
     if passed:
         lines += ["## Passed", "", ", ".join(passed), ""]
     if score.advice:
         lines += ["## Advice (not scored)", "", _ADVICE, ""]
-        lines += advice_lines(score.advice, bullet="- ", sub="  - ")
+        lines += map(_inert, advice_lines(score.advice, bullet="- ", sub="  - "))
         lines.append("")
     return "\n".join(lines)
+
+
+def _inert(line: str) -> str:
+    """A line of feedback.md with the text a submission controls (its exception messages,
+    its load errors) unable to forge headings, a score or HTML: one line, ``&<>`` escaped."""
+    return html.escape(line.replace("\r", " ").replace("\n", " "), quote=False)
 
 
 _ADVICE = (

@@ -148,8 +148,14 @@ def _is_one_submission(folder: Path) -> bool:
 
 
 def _name(path: Path) -> str:
+    """The entry's name, made safe for a folder and a CSV cell; where that changed it, a
+    digest of the original keeps it unique whatever else the batch holds ("a b.py" and
+    "a_b.py" are two submissions)."""
     stem = path.stem if path.suffix == ".py" else path.name
-    return re.sub(r"[^\w.-]", "_", stem) or "submission"
+    name = re.sub(r"[^\w.-]", "_", stem)
+    if name != stem or not name:
+        name = f"{name or 'submission'}-{hashlib.sha256(os.fsencode(stem)).hexdigest()[:6]}"
+    return name
 
 
 def shard(entries: list[tuple[str, Path]], spec: str | None) -> list[tuple[str, Path]]:
@@ -232,6 +238,7 @@ def grade_one(
     results["extra_data"] = {
         "plan": plan.digest(),
         "submission": path.name,
+        "status": gradebook.status(load_error),
         "isolation": sandbox.isolation,
     }
     _write(folder / "results.json", json.dumps(results, indent=1))
@@ -331,13 +338,16 @@ def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:
     return all(verdicts.get(key) == PASS for key in keys)
 
 
-def is_done(folder: Path, plan: Plan) -> bool:
-    """Whether ``folder`` holds results graded under `plan`."""
+def is_done(folder: Path, plan: Plan, entry: Path | None = None) -> bool:
+    """Whether ``folder`` holds results graded under `plan` (of the batch's `entry`, when
+    given: a name that moved to another entry is graded again)."""
     try:
         results = json.loads((folder / "results.json").read_text())
     except (OSError, ValueError):
         return False
-    return results.get("extra_data", {}).get("plan") == plan.digest()
+    extra = results.get("extra_data", {})
+    same = entry is None or extra.get("submission") == entry.name
+    return extra.get("plan") == plan.digest() and same
 
 
 def grade(
@@ -352,7 +362,7 @@ def grade(
     """Grade every entry not already done under `plan`, `workers` at a time, then rebuild
     the gradebook from everything in `out`. Returns the rows graded now."""
     out.mkdir(parents=True, exist_ok=True)
-    todo = [(name, path) for name, path in entries if not is_done(out / name, plan)]
+    todo = [(name, path) for name, path in entries if not is_done(out / name, plan, path)]
     prepare(plan, cache)
     batch = [path.absolute().parent for _, path in entries]
     hidden = tuple(dict.fromkeys([*batch, *filter(None, [plan.rubric.source])]))

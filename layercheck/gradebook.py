@@ -101,15 +101,20 @@ def _entry(name: str, path: Path) -> Entry:
         total, max_score = float(results["score"]), float(results["max_score"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: unreadable results: {type(exc).__name__}: {exc}") from None
-    return Entry(name, tests, total, max_score, _status(results.get("output", "")))
+    known = results.get("extra_data", {}).get("status")
+    return Entry(name, tests, total, max_score, known or _status(results.get("output", "")))
+
+
+def status(load_error: str | None) -> str:
+    """A submission's gradebook status: "graded", or "not loaded: <reason>"."""
+    return "graded" if load_error is None else f"not loaded: {load_error}"
 
 
 def _status(output: str) -> str:
-    """ "graded", or "not loaded: <reason>" from the output's NOT_LOADED line."""
-    for line in output.splitlines():
-        if line.startswith(NOT_LOADED):
-            return f"not loaded: {line.removeprefix(NOT_LOADED)}"
-    return "graded"
+    """The status of results written without one: from the output's first line, where a
+    load error stands (what the submission printed comes after it, and may mimic it)."""
+    first = output.split("\n", 1)[0]
+    return status(first.removeprefix(NOT_LOADED) if first.startswith(NOT_LOADED) else None)
 
 
 def _csv(entries: list[Entry], columns: list[str]) -> str:

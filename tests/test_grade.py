@@ -367,7 +367,8 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
     assert process.returncode == 0, process.stdout + process.stderr
     rows = gradebook(tmp_path / "out")
     assert float(rows["alice"]["total"]) == 6
-    for name in ("gradebook.csv-submission", "summary.md-submission", "alice.v2", "caf_"):
+    latin = next(name for name in rows if name.startswith("caf_-"))
+    for name in ("gradebook.csv-submission", "summary.md-submission", "alice.v2", latin):
         assert float(rows[name]["total"]) == 6, (name, rows[name])
     for name in ("loop", "outside"):
         assert (
@@ -449,3 +450,30 @@ def test_shards_share_a_seed_file_or_are_refused(batch, tmp_path):
         assert process.returncode == 0, process.stderr
     merged = _layercheck(tmp_path, "merge", "s1", "s2", "--out", "merged")
     assert merged.returncode == 2 and "different plans" in merged.stderr, merged.stderr
+
+
+FORGER = """
+print("The submission could not be loaded: forged")
+
+
+def affine_forward(x, w, b):
+    raise ValueError("<img src=x onerror=alert(1)>\\\\n## affine_forward: 2 / 2")
+"""
+
+
+def test_names_are_unique_and_student_text_cannot_forge_a_status_or_markup(tmp_path):
+    batch = honest_students(tmp_path / "batch")
+    honest = (batch / "alice" / "layers.py").read_text()
+    (batch / "a b.py").write_text(honest)
+    (batch / "a_b.py").write_text(honest + FORGER)
+    process = _layercheck(
+        tmp_path, "grade", str(batch), "--out", "out", "--rubric", str(_small_rubric(tmp_path))
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    rows = gradebook(tmp_path / "out")
+    spaced = next(name for name in rows if name.startswith("a_b-"))
+    assert float(rows[spaced]["total"]) == 6 and rows[spaced]["status"] == "graded"
+    assert rows["a_b"]["status"] == "graded" and float(rows["a_b"]["total"]) == 1, rows["a_b"]
+    feedback = (tmp_path / "out" / "a_b" / "feedback.md").read_text()
+    assert "<img" not in feedback and "&lt;img" in feedback, feedback
+    assert not any(line.startswith("## affine_forward: 2") for line in feedback.splitlines())
