@@ -308,6 +308,8 @@ def _grade(options: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for missing in confine.missing_isolation():
         console.print(f"warning: {missing} (README: threat model)")
+    for why in grade.passed_over(options.submissions):
+        console.print(f"not graded: {why}", markup=False)
     done = len(entries) - sum(not grade.is_done(options.out / n, batch, p) for n, p in entries)
     console.print(f"grading {len(entries) - done} of {len(entries)} submissions ({done} done)")
 

@@ -142,6 +142,21 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
     return list(named.items())
 
 
+def passed_over(submissions: Path) -> list[str]:
+    """Why each entry of a batch folder that `discover` leaves out is not a submission, one
+    line each: hidden or system entries (``.DS_Store``, ``__MACOSX``), files other than .py."""
+    if submissions.is_file() or _is_one_submission(submissions):
+        return []
+    found = []
+    for entry in sorted(submissions.iterdir()):
+        name = plain(os.fsencode(entry.name).decode("utf-8", "replace"))
+        if entry.name.startswith((".", "_")):
+            found.append(f"{name}: a hidden or system entry")
+        elif not (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py"):
+            found.append(f"{name}: not a .py file or a folder")
+    return found
+
+
 def _is_one_submission(folder: Path) -> bool:
     names = {entry.name for entry in folder.iterdir()}
     return bool(names & _COURSE_FILES) or bool(names & _COURSE_PACKAGES)
