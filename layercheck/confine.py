@@ -10,7 +10,8 @@
   outside the sandbox; no signals to them (ABI 6, Linux 6.12);
 - no capabilities, now or after exec, even when the grader runs as root;
 - seccomp (x86-64 and arm64): no new processes (fork, vfork, clone without CLONE_THREAD),
-  no ptrace, no process_vm_readv/writev, no pidfds, no sockets, signals only to itself.
+  no ptrace, no process_vm_readv/writev, no pidfds, no sockets, no memfd, signals only to
+  itself.
 
 `Confinement.isolation` says which of these this machine applies; where a kernel lacks one,
 the child runs without it (the README's threat model says what that leaves open).
@@ -78,17 +79,22 @@ class _Syscalls:
 _ARCHES = {
     # fork vfork ptrace process_vm_readv/writev rt_sigqueueinfo rt_tgsigqueueinfo
     # pidfd_send_signal pidfd_open pidfd_getfd, socket socketpair (numpy needs no sockets:
-    # no Unix socket of the machine, a session bus or docker's, is reachable)
+    # no Unix socket of the machine, a session bus or docker's, is reachable), memfd_create
+    # (memory that RLIMIT_AS does not count)
     "x86_64": _Syscalls(
         0xC000003E,
-        (57, 58, 101, 310, 311, 129, 297, 424, 434, 438, 41, 53),
+        (57, 58, 101, 310, 311, 129, 297, 424, 434, 438, 41, 53, 319),
         56,
         435,
         (62, 200, 234),
         True,
     ),
     "aarch64": _Syscalls(
-        0xC00000B7, (117, 270, 271, 138, 240, 424, 434, 438, 198, 199), 220, 435, (129, 130, 131)
+        0xC00000B7,
+        (117, 270, 271, 138, 240, 424, 434, 438, 198, 199, 279),
+        220,
+        435,
+        (129, 130, 131),
     ),
 }
 
