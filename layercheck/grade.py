@@ -47,6 +47,8 @@ from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
+#: Longest name kept of a submission's entry (a digest of the whole follows a cut one).
+_NAME_CHARS = 80
 #: Where a batch keeps its secret seed, in the output folder (no submission can read it).
 SEED_FILE = ".layercheck-seed"
 #: Files and folders that make a folder one submission rather than a batch of them.
@@ -167,7 +169,7 @@ def _name(path: Path) -> str:
     digest of the original keeps it unique whatever else the batch holds ("a b.py" and
     "a_b.py" are two submissions)."""
     stem = path.stem if path.suffix == ".py" else path.name
-    name = re.sub(r"[^\w.-]", "_", stem)
+    name = re.sub(r"[^\w.-]", "_", stem)[:_NAME_CHARS]  # a folder's name has 255 bytes at most
     if name != stem or not name:
         name = f"{name or 'submission'}-{hashlib.sha256(os.fsencode(stem)).hexdigest()[:6]}"
     return name

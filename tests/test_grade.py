@@ -361,6 +361,8 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
     (batch / os.fsdecode(b"caf\xe9.py")).write_text(honest)
     (batch / "loop.py").symlink_to("loop.py")
     (batch / "outside.py").symlink_to(tmp_path / "elsewhere.py")
+    for gap in (" ", "_"):  # 254 bytes each, and alike once sanitised
+        (batch / f"{'a' * 249}{gap}x.py").write_text(honest)
     (batch / "__MACOSX").mkdir()
     (batch / "notes.txt").write_text("not code")
     process = _layercheck(
@@ -372,6 +374,8 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
     latin = next(name for name in rows if name.startswith("caf_-"))
     for name in ("gradebook.csv-submission", "summary.md-submission", "alice.v2", latin):
         assert float(rows[name]["total"]) == 6, (name, rows[name])
+    long = [name for name in rows if name.startswith("a" * 80)]
+    assert len(long) == 2 and all(float(rows[name]["total"]) == 6 for name in long), long
     assert "not graded: __MACOSX: a hidden or system entry" in process.stdout, process.stdout
     assert "not graded: notes.txt: not a .py file or a folder" in process.stdout
     for name in ("loop", "outside"):
