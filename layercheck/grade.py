@@ -105,7 +105,7 @@ def secret_seed(path: Path) -> int:
     seed = secrets.randbits(128)
     path.parent.mkdir(parents=True, exist_ok=True)
     gradebook.write_atomically(path, f"{seed}\n".encode())
-    return int(path.read_text().strip())
+    return seed
 
 
 def prepare(plan: Plan, cache: AnswerCache) -> None:
@@ -127,12 +127,7 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
     per entry of the folder, as an unpacked LMS export holds them."""
     if submissions.is_file() or _is_one_submission(submissions):
         return [(_name(submissions), submissions)]
-    entries = sorted(
-        entry
-        for entry in submissions.iterdir()
-        if not entry.name.startswith((".", "_"))
-        and (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py")
-    )
+    entries = sorted(entry for entry in submissions.iterdir() if _passed_over(entry) is None)
     named: dict[str, Path] = {}
     for entry in entries:  # alice.py and alice/ both exist: the second is alice-2
         name, n = _name(entry), 1
@@ -149,14 +144,21 @@ def passed_over(submissions: Path) -> list[str]:
     line each: hidden or system entries (``.DS_Store``, ``__MACOSX``), files other than .py."""
     if submissions.is_file() or _is_one_submission(submissions):
         return []
-    found = []
-    for entry in sorted(submissions.iterdir()):
-        name = plain(os.fsencode(entry.name).decode("utf-8", "replace"))
-        if entry.name.startswith((".", "_")):
-            found.append(f"{name}: a hidden or system entry")
-        elif not (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py"):
-            found.append(f"{name}: not a .py file or a folder")
-    return found
+    found = [(entry, _passed_over(entry)) for entry in sorted(submissions.iterdir())]
+    return [
+        f"{plain(os.fsencode(entry.name).decode('utf-8', 'replace'))}: {why}"
+        for entry, why in found
+        if why is not None
+    ]
+
+
+def _passed_over(entry: Path) -> str | None:
+    """Why an entry of a batch folder is not a submission, or None when it is one."""
+    if entry.name.startswith((".", "_")):
+        return "a hidden or system entry"
+    if not (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py"):
+        return "not a .py file or a folder"
+    return None
 
 
 def _is_one_submission(folder: Path) -> bool:

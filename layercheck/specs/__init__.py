@@ -72,7 +72,6 @@ PROFILES: dict[str, Profile] = {
     },
 }
 COURSES = tuple(_COURSES)
-ALL_PROFILES = frozenset(COURSES)
 
 #: The suffix of a quantity's edge-tier row: the same quantity on the spec's edge cases.
 EDGE = "_edge"
@@ -129,7 +128,7 @@ class Spec:
     property_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     edge: Mapping[str, Callable[[Case, dict[str, Any]], str | None]] = field(default_factory=dict)
     edge_properties: frozenset[str] = frozenset()
-    profiles: frozenset[str] = ALL_PROFILES
+    profiles: frozenset[str] = frozenset(COURSES)  # the courses that have the layer
 
     @property
     def name(self) -> str:
