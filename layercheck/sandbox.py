@@ -56,16 +56,19 @@ _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 #: The longest text of the submission's kept as one line (an exception's, a load error).
 LINE_CHARS = 500
-#: ``python -I -B -u``, importing the parent's own layercheck package from its folder (an
-#: installed copy may be another version, and the folder above it may not be readable):
-#: -B writes no bytecode into the submission's folder, -u loses no output when it is killed.
+#: ``python -I -B -u PACKAGE INSIDE REQUEST_FD REPLY_FD``, importing the parent's own
+#: layercheck package from its folder (an installed copy may be another version, and the
+#: folder above it may not be readable), then applying what confinement is left to it
+#: (`confine.enclose`) before numpy or the submission load: -B writes no bytecode into the
+#: submission's folder, -u loses no output when it is killed.
 _COMMAND = (
     sys.executable,
     *("-I", "-B", "-u", "-c"),
     "import sys, importlib.util as u; d = sys.argv[1]; "
     "s = u.spec_from_file_location('layercheck', d + '/__init__.py', "
     "submodule_search_locations=[d]); m = sys.modules['layercheck'] = u.module_from_spec(s); "
-    "s.loader.exec_module(m); from layercheck.child import main; main(sys.argv)",
+    "s.loader.exec_module(m); from layercheck.confine import enclose; enclose(sys.argv[2]); "
+    "from layercheck.child import main; main(sys.argv)",
 )
 _PACKAGE = str(Path(__file__).resolve().parent)
 _PLAIN = (type(None), bool, int, float)
@@ -213,6 +216,7 @@ class Sandbox:
         #: Functions whose file could not be loaded -> why (one line).
         self.lost: dict[str, str] = {}
         self._process: subprocess.Popen | None = None
+        self._wrapped = False  # the child runs inside bubblewrap, which reports its status
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._output_file: io.BufferedRandom | None = None
         self._output: str | None = None
@@ -289,15 +293,17 @@ class Sandbox:
             scratch=scratch,
         )
         self.isolation.update(confinement.isolation)
+        self._wrapped = confinement.bubblewrap is not None
+        command = [*_COMMAND, _PACKAGE, confinement.inside, str(request_r), str(reply_w)]
         try:
             self._process = subprocess.Popen(
-                [*_COMMAND, _PACKAGE, str(request_r), str(reply_w)],
+                confinement.command(command),
                 stdin=subprocess.DEVNULL,
                 stdout=self._output_file,
                 stderr=self._output_file,
                 cwd=scratch,
                 env=env,
-                pass_fds=(request_r, reply_w),
+                pass_fds=(request_r, reply_w, *confinement.pass_fds),
                 start_new_session=True,
                 preexec_fn=confinement.apply,
             )
@@ -502,6 +508,8 @@ class Sandbox:
             code = self._process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             return "the submission's process closed its end of the protocol"
+        if self._wrapped and code > 128:  # bubblewrap exits 128 + the signal that killed it
+            code = 128 - code
         if code == -signal.SIGXCPU:
             return f"exceeded the CPU time limit ({self.cpu_s} s)"
         if code < 0:
@@ -561,12 +569,15 @@ def plain(value: Any, limit: int = LINE_CHARS) -> str:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) process `pid` has used; 0 where /proc is missing."""
+    """CPU time (user + system) process `pid` and its descendants (bubblewrap's, the child
+    within) have used; 0 where /proc is missing."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except (OSError, ValueError, IndexError):
         return 0.0
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 def _index(value: Any, limit: int | None = None) -> int:
