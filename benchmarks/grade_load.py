@@ -151,6 +151,7 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
     seconds): peak memory and process count, every process seen (pid: start time), and
     when the first results.json appeared in `out`."""
     peak = {"tree_mb": 0.0, "tree_pss_mb": 0.0, "grader_mb": 0.0, "single_mb": 0.0}
+    peak["own_pss_mb"] = 0.0  # the grader and its workers, not the sandboxed children
     peak["processes"] = 0
     seen: dict[int, int] = {}
     first_result_s, samples, timed_out = None, 0, False
@@ -158,11 +159,13 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
         table = processes()
         pids = tree(process.pid, table)
         rss = {pid: memory_mb(pid) for pid in pids}
-        pss = sum(memory_mb(pid, "Pss:", "smaps_rollup") for pid in pids)
+        pss = {pid: memory_mb(pid, "Pss:", "smaps_rollup") for pid in pids}
+        own = [pid for pid in pids if pid == process.pid or table[pid].ppid == process.pid]
         seen.update({pid: table[pid].start for pid in pids})
         samples += 1
         peak["tree_mb"] = max(peak["tree_mb"], sum(rss.values()))
-        peak["tree_pss_mb"] = max(peak["tree_pss_mb"], pss)
+        peak["tree_pss_mb"] = max(peak["tree_pss_mb"], sum(pss.values()))
+        peak["own_pss_mb"] = max(peak["own_pss_mb"], sum(pss[pid] for pid in own))
         peak["grader_mb"] = max(peak["grader_mb"], rss.get(process.pid, 0.0))
         peak["single_mb"] = max(peak["single_mb"], *rss.values(), 0.0)
         peak["processes"] = max(peak["processes"], len(pids))
@@ -372,6 +375,7 @@ def render(result: dict) -> str:
             f"{r['peak']['tree_mb']} MB"
         ),
         "peak PSS, whole tree (shared pages split)": lambda r: f"{r['peak']['tree_pss_mb']} MB",
+        "peak PSS, grader and its workers": lambda r: f"{r['peak'].get('own_pss_mb', '-')} MB",
         "peak RSS, grader process": lambda r: f"{r['peak']['grader_mb']} MB",
         "peak RSS, any one process": lambda r: f"{r['peak']['single_mb']} MB",
         "largest descendant (getrusage, cumulative)": lambda r: (

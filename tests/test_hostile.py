@@ -8,6 +8,7 @@ submission exactly once into the gradebook of an uninterrupted run."""
 
 import csv
 import json
+import os
 import re
 import shutil
 import signal
@@ -23,14 +24,18 @@ from layercheck.sandbox import STARTUP_S
 from processes import alive, descendants, running_groups
 from students import LOOPS, STARTER, honest_students
 
+#: Why this machine cannot hold the corpus (the inner layer is missing), or "".
+INCOMPLETE = "; ".join(
+    line for line in confine.missing_isolation() if not line.startswith("no bubblewrap")
+)
 pytestmark = [
     # Without Landlock or the seccomp filter, the corpus would really read the answer cache,
-    # overwrite results and fork-bomb the machine: it runs only where the sandbox is whole.
-    pytest.mark.skipif(
-        bool(confine.missing_isolation()), reason="; ".join(confine.missing_isolation())
-    ),
+    # overwrite results and fork-bomb the machine: it runs only where the inner layer is
+    # whole (with bubblewrap's namespaces or without: expected.toml has both verdicts).
+    pytest.mark.skipif(bool(INCOMPLETE), reason=INCOMPLETE),
     pytest.mark.xdist_group("hostile"),  # one xdist worker grades the corpus, once
 ]
+
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "hostile"
@@ -46,7 +51,10 @@ FILES = ("results.json", "checks.json", "feedback.md")
 def layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     command = shutil.which("layercheck")
     assert command, "the layercheck command is not installed (pip install .)"
-    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+    env = {**os.environ, "LAYERCHECK_TEST_SECRET": "s3cret"}  # env_secret must not see it
+    return subprocess.run(
+        [command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 def grade_command(batch: Path, out: Path, root: Path) -> list[str]:
@@ -67,6 +75,7 @@ def hostile(name: str, root: Path, batch: Path, out: Path) -> str:
     """The corpus entry `name` written on its base, the grader's paths filled in."""
     text = (CORPUS / f"{name}.py").read_text()
     paths = {"@OUT@": out, "@CACHE@": root / "answers", "@BATCH@": batch}
+    paths["@SEED@"] = root / "batch.seed"
     for marker, path in {**paths, "@RUBRIC@": root / "rubric.toml"}.items():
         text = text.replace(marker, str(path))
     return BASES[EXPECTED[name]["base"]] + "\n\n" + text
@@ -215,3 +224,16 @@ def test_a_grader_killed_mid_batch_grades_each_submission_once_when_run_again(tm
 
 def fingerprint(path: Path) -> tuple[int, bytes]:
     return path.stat().st_mtime_ns, path.read_bytes()
+
+
+def test_student_text_reaches_the_feedback_inert(graded):
+    text = (graded["mixed"] / "forged_feedback" / "feedback.md").read_text()
+    assert "<img" not in text and "<script" not in text, text
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# Feedback for forged_feedback",
+        "## relu_forward: 0 / 1",
+        "## relu_backward: 0 / 1",
+        "## Passed",
+    ], text
+    assert text.count("Score:") == 3 and "**Score: 7 / 9**" in text, text  # 2 the student's
