@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import signal
 import sys
@@ -22,7 +23,6 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
@@ -146,6 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         default=120.0,
         help="seconds all of one submission's calls may take together (default: 120)",
     )
+    grading.add_argument(
+        "--shrink",
+        choices=("needed", "always"),
+        default="needed",
+        help="search for smaller failing cases than the plan's only where none is small "
+        "enough to show whole (default), or for every failing check (slower)",
+    )
     grading.set_defaults(run=_grade)
     merging = commands.add_parser(
         "merge", help="merge partial reports (JSON files) or grading shards (folders) into one"
@@ -183,6 +190,20 @@ def _parser() -> argparse.ArgumentParser:
         "--root", type=Path, default=Path("/autograder"), help="run: Gradescope's root folder"
     )
     autograder.set_defaults(run=_autograder)
+    replaying = commands.add_parser(
+        "repro", help="re-run one reported case against a target and print the comparison"
+    )
+    replaying.add_argument(
+        "target", nargs="?", help="a .py file, a folder of them, or a module (default: impl)"
+    )
+    replaying.add_argument(
+        "--case",
+        required=True,
+        help="the case's descriptor as feedback and reports print it (JSON: function, "
+        "quantity, sizes, params, dtype, seed)",
+    )
+    _profile_options(replaying)
+    replaying.set_defaults(run=_repro)
     listing = commands.add_parser("list", help="print the checked functions as a Markdown table")
     listing.set_defaults(run=lambda options: print(catalog(), end="") or 0)
     return parser
@@ -230,7 +251,7 @@ def _check(options: argparse.Namespace) -> int:
         os.devnull,
         "--rootdir",
         str(Path(suite).parent),
-        "-q",
+        "-qq",  # progress only: the summary below counts checks, not pytest's items
         "--no-header",
         "--tb=no",
         "-rN",
@@ -269,7 +290,7 @@ def _check(options: argparse.Namespace) -> int:
         from layercheck import html
 
         html.write(document, options.html)
-    _print_summary(document, json_path, markdown_path)
+    _print_summary(document, json_path, markdown_path, options.target)
     if document["meta"].get("incomplete"):
         print("layercheck: interrupted: the report holds only what ran", file=sys.stderr)
         return INTERRUPTED
@@ -304,7 +325,7 @@ def _grade(options: argparse.Namespace) -> int:
         raise UsageError(str(problem)) from None
     cache = AnswerCache(options.cache or _default_cache())
     batch = grade.plan(chosen, chosen.profile, seed=seed, examples=options.examples)
-    batch.wall_s, batch.budget_s = options.call_limit, options.budget
+    batch.wall_s, batch.budget_s, batch.shrink = options.call_limit, options.budget, options.shrink
     console = Console(highlight=False)
     for missing in confine.missing_isolation():
         console.print(f"warning: {missing} (README: threat model)")
@@ -321,6 +342,25 @@ def _grade(options: argparse.Namespace) -> int:
     grade.grade(entries, batch, cache, options.out, workers=options.workers, progress=progress)
     console.print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
     return 0
+
+
+def _repro(options: argparse.Namespace) -> int:
+    """Exit 0 when the case passes now, 1 when it still fails, 2 for a bad descriptor."""
+    from layercheck import repro
+
+    try:
+        found = json.loads(options.case)
+        if not isinstance(found, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        raise UsageError(f"--case is not a case descriptor: {exc}") from None
+    candidate = target.load(options.target)
+    try:
+        verdict, lines = repro.replay(candidate, found, _profile(options))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(lines))
+    return 0 if verdict == "pass" else 1
 
 
 def _merge(options: argparse.Namespace) -> int:
@@ -430,32 +470,53 @@ def _workers(value: str, examples: int = DEFAULT_EXAMPLES) -> str:
     return "0" if int(value) == 1 else value
 
 
-def _print_summary(document: dict, json_path: Path, markdown_path: Path) -> None:
-    console = Console(stderr=False, highlight=False)
+def _print_summary(
+    document: dict, json_path: Path, markdown_path: Path, subject: str | None
+) -> None:
+    """The run's outcome, in lines a CI log keeps whole at any width (soft-wrapped, never
+    split): per function not passing, one line per way it fails with its first failing
+    case and the command that replays it, one line per missing function; then one count
+    of checks."""
+    from layercheck import repro
+    from layercheck.feedback import case_text
+
+    console = Console(stderr=False, highlight=False, soft_wrap=True)
     checks, summary = document["checks"], document["summary"]
-    problems: dict[tuple, list[dict]] = {}  # one row per function and reason
+    problems: dict[tuple, list[dict]] = {}  # one entry per function and reason
     for c in checks:
         if c["verdict"] in FAILING:
-            key = (c["function"], c["verdict"], c["message"] or "")
-            problems.setdefault(key, []).append(c)
-    if problems:
-        table = Table(title="Checks not passing")
-        for column in ("function", "quantities", "where", "verdict", "message"):
-            table.add_column(column, overflow="fold")
-        for (function, verdict, message), found in list(problems.items())[:SHOWN]:
-            quantities = ", ".join(dict.fromkeys(c["quantity"] for c in found))
-            where = ", ".join(dict.fromkeys(f"{c['dtype']} {c['device']}" for c in found))
-            table.add_row(function, quantities, where, verdict, message)
-        console.print(table)
-        if len(problems) > SHOWN:
-            console.print(f"... and {len(problems) - SHOWN} more rows in the report")
-    counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
+            reason = c["message"] if c["verdict"] != "fail" else c["quantity"]
+            problems.setdefault((c["function"], c["verdict"], reason or ""), []).append(c)
+    missing = sorted({f for f, verdict, _ in problems if verdict == "not_implemented"})
+    shown = [(key, found) for key, found in problems.items() if key[1] != "not_implemented"]
+    for function in missing:
+        console.print(f"{function}: not implemented (missing, misspelled or still the stub)")
+    for (function, verdict, _), found in shown[:SHOWN]:
+        quantities = ", ".join(dict.fromkeys(c["quantity"] for c in found))
+        where = ", ".join(dict.fromkeys(f"{c['dtype']} {c['device']}" for c in found))
+        first = min(found, key=lambda c: math.prod((c["case"] or {}).get("sizes", {}).values()))
+        console.print(f"{function} {quantities}: {verdict.upper()} in {where}: {first['message']}")
+        if first["case"]:
+            found_case = {key: first[key] for key in ("function", "quantity")}
+            descriptor = {**found_case, **{k: first["case"][k] for k in repro.DESCRIPTOR[2:]}}
+            replay = repro.command(subject, descriptor)
+            console.print(f"    first failing case: {case_text(first['case'])}; {replay}")
+    if len(shown) > SHOWN:
+        console.print(f"... and {len(shown) - SHOWN} more ways to fail in the report")
+    counted = [c for c in checks if c["verdict"] != "skipped"]
+    failing = sum(c["verdict"] in FAILING for c in counted)
     worst = summary["worst_passing_ratio"]
     headroom = "" if worst is None else f"; worst passing ratio {float(worst):.3g}"
     verdict = "[green]PASSED[/green]" if summary["passed"] else "[red]NOT PASSED[/red]"
     if document["meta"].get("incomplete"):
         verdict = "[red]INCOMPLETE[/red] (interrupted)"
-    console.print(f"{verdict}: {counts}{headroom} in {document['meta']['duration_s']:.1f} s")
+    absent = f", {len(missing)} function{'s' * (len(missing) != 1)} missing" if missing else ""
+    console.print(
+        f"{verdict}: {failing} of {len(counted)} checks not passing{absent}{headroom} "
+        f"in {document['meta']['duration_s']:.1f} s"
+    )
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
+    console.print(f"checks by verdict: {counts}")
     console.print(f"reports: {json_path} {markdown_path}")
 
 

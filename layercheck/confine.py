@@ -349,11 +349,14 @@ class Confinement:
         """The command that runs `argv` confined: inside bubblewrap where it applies."""
         if self.bubblewrap is None:
             return argv
-        view = [*_system_view()]
-        for path in self.readable:
+        system, emptied = _system_view()
+        view = [*system]
+        for path in self.readable:  # before the emptied package folders are read-only
             view += ["--ro-bind", str(path), str(path)]
         for path in self.writable:
             view += ["--bind", str(path), str(path)]
+        for folder in emptied:
+            view += ["--remount-ro", folder]
         if self.scratch is not None:
             view += ["--chdir", str(self.scratch)]
         return [self.bubblewrap, *_NAMESPACES, *view, "--", *argv]
@@ -449,10 +452,11 @@ def bubblewrap() -> str | None:
 
 
 @cache
-def _system_view() -> tuple[str, ...]:
+def _system_view() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """bubblewrap's arguments for what every child sees: the system's folders and the
     interpreter's prefixes read-only, every package folder in them emptied but for numpy
-    and this package, /proc of its own PID namespace and a minimal /dev."""
+    and this package, /proc of its own PID namespace and a minimal /dev; and the emptied
+    folders, to be made read-only once the submission is bound (it may lie in one)."""
     import numpy
 
     view, bound = [], {}  # bound: a bound folder's real path -> where the child sees it
@@ -484,9 +488,7 @@ def _system_view() -> tuple[str, ...]:
     for path in kept:
         if path.exists():
             view += ["--ro-bind", os.path.realpath(path), seen_as(str(path)) or str(path)]
-    for folder in emptied:
-        view += ["--remount-ro", folder]
-    return tuple(view)
+    return tuple(view), tuple(emptied)
 
 
 def _private_scratch(libc: ctypes.CDLL, scratch: bytes) -> bool:

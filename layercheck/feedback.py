@@ -1,8 +1,10 @@
 """What a student reads: Gradescope's ``results.json`` and a ``feedback.md``.
 
 Both are renderings of a `Score`. For every failing check they show what a student needs
-to find the bug: the verdict, the smallest failing input, the first wrong element and how
-far over the tolerance the error is; dtypes that fail the same way are shown together.
+to find the bug: the verdict, the smallest failing input as code to paste (`repro.snippet`)
+and as a ``layercheck repro`` command, the first wrong element, how far over the tolerance
+the error is, and the smallest case of each other region of the parameters where it fails;
+dtypes that fail the same way are shown together. A missing function is one line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from layercheck import repro
 from layercheck.cases import DTYPES
 from layercheck.rubric import PASSED, ItemScore, Score
 from layercheck.target import LOST
@@ -20,6 +23,8 @@ from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Che
 
 #: How the top-level output of an unloadable submission starts (the gradebook reads it).
 NOT_LOADED = "The submission could not be loaded: "
+#: The submission, as replay commands name it when the caller does not say.
+TARGET = "layers.py"
 
 
 def results_json(
@@ -28,15 +33,16 @@ def results_json(
     output: str,
     load_error: str | None = None,
     execution_time: float | None = None,
+    target: str = TARGET,
 ) -> dict[str, Any]:
     """Gradescope's results.json: one test per rubric item, its output plain text. With
     `load_error` the score is 0, every test failed, and `output` starts with NOT_LOADED.
     Without `execution_time` (optional in Gradescope's schema) the same grading writes the
-    same bytes."""
+    same bytes. `target` is the submission as its replay commands name it."""
     if load_error is not None:
         output = f"{NOT_LOADED}{_one_line(load_error)}\n{output}".rstrip("\n")
     elif score.advice:
-        advice = advice_lines(score.advice, bullet="- ", sub="    ")
+        advice = advice_lines(score.advice, bullet="- ", sub="    ", target=target)
         output = "\n".join(["Advice (not scored):", *advice, output]).rstrip("\n")
     tests = [
         {
@@ -44,7 +50,7 @@ def results_json(
             "score": 0.0 if load_error is not None else item.points,
             "max_score": item.max_points,
             "status": "failed" if load_error is not None else item.status,
-            "output": _not_run(load_error) if load_error is not None else _item_text(item),
+            "output": _not_run(load_error) if load_error is not None else _item_text(item, target),
             "visibility": item.visibility,
         }
         for item in score.items
@@ -62,11 +68,17 @@ def results_json(
 
 
 def markdown(
-    name: str, score: Score, *, load_error: str | None = None, notes: Sequence[str] = ()
+    name: str,
+    score: Score,
+    *,
+    load_error: str | None = None,
+    notes: Sequence[str] = (),
+    target: str = TARGET,
 ) -> str:
-    """feedback.md for submission `name`: the total, `notes`, then every failing check of
-    every failed item with what to look at. Items whose visibility is "hidden" are counted
-    but not shown, and then the total shown is over the visible items only."""
+    """feedback.md for submission `name` (`target` in its replay commands): the total,
+    `notes`, then every failing check of every failed item with what to look at. Items whose
+    visibility is "hidden" are counted but not shown, and then the total shown is over the
+    visible items only."""
     shown = [item for item in score.items if item.visibility != "hidden"]
     hidden = len(score.items) - len(shown)
     lines = [f"# Feedback for {name}", ""]
@@ -88,13 +100,13 @@ def markdown(
     for item in failed:
         lines.append(f"## {item.name}: {_num(item.points)} / {_num(item.max_points)}")
         lines.append("")
-        lines += map(_inert, _item_lines(item, bullet="- ", sub="  - "))
+        lines += _item_lines(item, bullet="- ", sub="  - ", target=target, fence=True)
         lines.append("")
     if passed:
         lines += ["## Passed", "", ", ".join(passed), ""]
     if score.advice:
         lines += ["## Advice (not scored)", "", _ADVICE, ""]
-        lines += map(_inert, advice_lines(score.advice, bullet="- ", sub="  - "))
+        lines += advice_lines(score.advice, bullet="- ", sub="  - ", target=target, fence=True)
         lines.append("")
     return "\n".join(lines)
 
@@ -111,13 +123,11 @@ _ADVICE = (
 )
 
 
-def advice_lines(checks: list[Check], *, bullet: str, sub: str) -> list[str]:
+def advice_lines(
+    checks: list[Check], *, bullet: str, sub: str, target: str = TARGET, fence: bool = False
+) -> list[str]:
     """One entry per way the unscored `checks` fail, as for a scored item."""
-    lines = []
-    for group in _groups(checks):
-        lines.append(f"{bullet}{_headline(group)}")
-        lines += [f"{sub}{detail}" for detail in _details(group)]
-    return lines
+    return _entries(checks, bullet, sub, target, fence)
 
 
 _LOAD_ADVICE = (
@@ -131,21 +141,37 @@ def _not_run(load_error: str) -> str:
     return f"Not run: the submission could not be loaded: {_one_line(load_error)}"
 
 
-def _item_text(item: ItemScore) -> str:
+def _item_text(item: ItemScore, target: str) -> str:
     """An item's feedback as plain text."""
     if item.status == PASSED:
         return f"All {len(item.checks)} checks passed."
-    return "\n".join(_item_lines(item, bullet="", sub="    "))
+    return "\n".join(_item_lines(item, bullet="", sub="    ", target=target, fence=False))
 
 
-def _item_lines(item: ItemScore, *, bullet: str, sub: str) -> list[str]:
+def _item_lines(item: ItemScore, *, bullet: str, sub: str, target: str, fence: bool) -> list[str]:
     """One entry per way the item's checks fail, with its detail lines below it."""
     if not item.checks:
         return [f"{bullet}No checks were run for {item.function}."]
     lines = [f"{bullet}Not credited: {item.unearned}."] if item.unearned else []
-    for group in _groups(c for c in item.checks if c.verdict not in (PASS, SKIPPED)):
-        lines.append(f"{bullet}{_headline(group)}")
-        lines += [f"{sub}{detail}" for detail in _details(group)]
+    failing = [c for c in item.checks if c.verdict not in (PASS, SKIPPED)]
+    return lines + _entries(failing, bullet, sub, target, fence)
+
+
+def _entries(
+    failing: Iterable[Check], bullet: str, sub: str, target: str, fence: bool
+) -> list[str]:
+    """Each group of `failing` checks: its headline, then its detail lines, then (in
+    Markdown, `fence`) its reproducers as fenced code; a missing function in one line.
+    Text the submission controls is made inert in Markdown."""
+    inert = _inert if fence else str
+    lines = []
+    for group in _groups(failing):
+        if group[0].verdict == NOT_IMPLEMENTED:
+            lines.append(f"{bullet}{inert(_missing(group[0]))}")
+            continue
+        lines.append(f"{bullet}{inert(_headline(group))}")
+        lines += [f"{sub}{inert(detail)}" for detail in _details(group)]
+        lines += [inert(line) for line in _cases(group, sub, target, fence)]
     return lines
 
 
@@ -182,31 +208,20 @@ def _where(check: Check, group: list[Check]) -> str:
 
 
 def _details(group: list[Check]) -> list[str]:
+    """What went wrong, before the cases: the exception's last line, or how far over the
+    tolerance the error is in each dtype."""
     first = group[0]
-    lines = []
-    if first.verdict == NOT_IMPLEMENTED:
-        lines.append(_missing(first))
-    elif first.verdict == ERROR and LOST in (first.message or ""):
-        lines.append(f"{first.message} (its functions score 0 until the file loads)")
-        return lines
-    elif first.verdict == ERROR:
+    if first.verdict == ERROR and LOST in (first.message or ""):
+        return [f"{first.message} (its functions score 0 until the file loads)"]
+    if first.verdict == ERROR:
         last = (first.message or "").strip().splitlines()[-1:] or ["(no message)"]
-        lines.append(f"Your code raised an exception on this input. Last line: {last[0]}")
-    smallest = min(group, key=_case_size)
-    if smallest.case:
-        lines.append(f"Smallest failing input: {_case(smallest.case)}")
-        wrong = _first_wrong(smallest)
-        if wrong:
-            lines.append(wrong)
-    if first.verdict == FAIL:
-        parts = [
-            f"{_times(check.ratio)} in {_where(check, group)}"
-            for check in group
-            if check.ratio is not None
-        ]
-        if parts:
-            lines.append(f"Error is {'; '.join(parts)}.")
-    return lines
+        return [f"Your code raised an exception on this input. Last line: {last[0]}"]
+    parts = [
+        f"{_times(check.ratio)} in {_where(check, group)}"
+        for check in group
+        if check.ratio is not None
+    ]
+    return [f"Error is {'; '.join(parts)}."] if parts else []
 
 
 def _missing(check: Check) -> str:
@@ -222,7 +237,8 @@ def _missing(check: Check) -> str:
     return f"{check.function} gave no value for {check.quantity}: {message}"
 
 
-def _case(case: dict[str, Any]) -> str:
+def case_text(case: dict[str, Any]) -> str:
+    """A case in words: sizes, parameters, dtype, seed, input shapes."""
     parts = []
     if case.get("sizes"):
         parts.append("sizes " + ", ".join(f"{k}={v}" for k, v in case["sizes"].items()))
@@ -240,8 +256,32 @@ def _case(case: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _first_wrong(check: Check) -> str:
-    case = check.case or {}
+def _cases(group: list[Check], sub: str, target: str, fence: bool) -> list[str]:
+    """The group's smallest failing case, then the smallest of each other region of the
+    parameters where it fails: each described, with its first wrong element, the code that
+    shows the wrong value (where the inputs are small enough to write out) and the replay
+    command."""
+    smallest = min(group, key=_case_size)
+    if not smallest.case or LOST in (smallest.message or ""):
+        return []
+    lines = []
+    for n, case in enumerate([smallest.case, *smallest.more_cases]):
+        label = "Smallest failing input" if n == 0 else "It also fails elsewhere"
+        lines.append(f"{sub}{label}: {case_text(case)}")
+        wrong = _first_wrong(smallest, case)
+        lines += [f"{sub}{wrong}"] if wrong else []
+        code = repro.snippet(smallest, case)
+        if code:
+            lines.append(f"{sub}Reproduce it: paste into Python with your functions imported:")
+            indent = " " * len(sub)
+            block = ["```python", *code, "```"] if fence else code
+            lines += [f"{indent}{line}" for line in block]
+        replay = repro.command(target, repro.descriptor(smallest, case))
+        lines.append(f"{sub}Replay it: {f'`{replay}`' if fence else replay}")
+    return lines
+
+
+def _first_wrong(check: Check, case: dict[str, Any]) -> str:
     if "index" not in case:
         return ""
     index = ", ".join(str(i) for i in case["index"])

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -38,7 +39,7 @@ from layercheck import __version__, feedback, gradebook, runner
 from layercheck.answer_cache import AnswerCache
 from layercheck.confine import die_with_parent
 from layercheck.evaluate import InvalidCase, answer
-from layercheck.observe import last_line
+from layercheck.observe import SHOWN_ELEMENTS, last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox, plain
 from layercheck.specs import DROPOUT_P, PROFILES, REGISTRY, Spec, with_dropout_p
@@ -47,6 +48,9 @@ from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
+#: Most cases one submission's search for smaller failing cases runs (on top of the plan's):
+#: only where no plan case is small enough to show whole (`observe.SHOWN_ELEMENTS`).
+EXPLORE_CASES = 400
 #: Longest name kept of a submission's entry (a digest of the whole follows a cut one).
 _NAME_CHARS = 80
 #: Where a batch keeps its secret seed, in the output folder (no submission can read it).
@@ -68,6 +72,10 @@ class Plan:
     wall_s: float = 10.0  # per call of a submission's function
     startup_s: float = 10.0  # to start the child and import the submission, beyond wall_s
     budget_s: float = 120.0  # for all of one submission's calls, feedback's included
+    #: When to search for smaller failing cases than the plan's: "needed" (no plan case
+    #: small enough to show whole; at most EXPLORE_CASES cases), or "always" (every
+    #: failing spec and dtype, unbounded: slower, and the feedback's cases are minimal).
+    shrink: str = "needed"
 
     @property
     def specs(self) -> list[Spec]:
@@ -77,6 +85,7 @@ class Plan:
     def digest(self) -> str:
         """Identity of the grading: results graded under another plan are graded again."""
         identity = [__version__, self.rubric.digest(), self.profile, self.seed, self.examples]
+        identity += [self.shrink] if self.shrink != "needed" else []
         return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:16]
 
 
@@ -225,8 +234,9 @@ def grade_one(
                         found[spec.name, dtype] = checks
                         if sandbox.failure is not None or len(sandbox.pids) > lives:
                             killed.add((spec.name, dtype))
-                for key in [key for key in found if key not in killed]:  # then the feedback
-                    error = _smaller_cases(*key, sandbox, candidate, plan, found)
+                left = EXPLORE_CASES  # then the feedback, where a case is too large to show
+                for key in [key for key in found if key not in killed]:
+                    error, left = _smaller_cases(*key, sandbox, candidate, plan, found, left)
                     explore_errors += [error] if error else []
             output = sandbox.output()
     except Exception as exc:  # the grader's own failure on this submission; the batch goes on
@@ -240,9 +250,8 @@ def grade_one(
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(".*.tmp"):  # left by a grader killed while writing
         stale.unlink(missing_ok=True)
-    _write(
-        folder / "feedback.md", feedback.markdown(name, score, load_error=load_error, notes=notes)
-    )
+    text = feedback.markdown(name, score, load_error=load_error, notes=notes, target=path.name)
+    _write(folder / "feedback.md", text)
     _write(folder / "checks.json", json.dumps([c.to_json() for c in checks], indent=1))
     output = "\n".join([*notes, output]) if notes else output
     run = {
@@ -253,7 +262,7 @@ def grade_one(
         "explore_errors": explore_errors,
     }
     _write(folder / "run.json", json.dumps(run, indent=1))
-    results = feedback.results_json(score, output=output, load_error=load_error)
+    results = feedback.results_json(score, output=output, load_error=load_error, target=path.name)
     results["extra_data"] = {
         "plan": plan.digest(),
         "submission": path.name,
@@ -287,26 +296,40 @@ def _smaller_cases(
     candidate,
     plan: Plan,
     found: dict[tuple[str, str], list[Check]],
-) -> str | None:
-    """Let hypothesis look for smaller failing cases of spec `name` in `dtype` than the
-    plan's, for the feedback (never the verdicts). What it found in a child that died
-    meanwhile, or an exploration that broke, is dropped: the plan's cases stand. Returns
-    why it was dropped, or None."""
+    left: int,
+) -> tuple[str | None, int]:
+    """Where a failing check of spec `name` in `dtype` has no plan case small enough to
+    show whole, let hypothesis look for a smaller one, for the feedback (never the
+    verdicts), running at most `left` cases. What it found in a child that died meanwhile,
+    or an exploration that broke, is dropped: the plan's cases stand. Returns why it was
+    dropped (or None), and the cases left."""
     spec, checks = REGISTRY[name], found[name, dtype]
-    if not any(check.verdict in (FAIL, ERROR) for check in checks):
-        return None
+    failing = [check for check in checks if check.verdict in (FAIL, ERROR)]
+    always = plan.shrink == "always"
+    if not failing or not (always or not all(_shown(check) for check in failing)):
+        return None, left
+    if not always and left < runner.BATCH:
+        return None, left
     if sandbox.failure is not None:
         sandbox.restart()
         if sandbox.failure is not None:  # the time budget is spent
-            return None
-    args = (spec, candidate, dtype, "cpu", plan.examples, plan.seed, plan.profile)
+            return None, left
+    budget = None if always else left
+    args = (spec, candidate, dtype, "cpu", plan.examples, plan.seed, plan.profile, budget)
     try:
-        explored = runner.explore(*args)
+        explored, ran = runner.explore(*args)
     except Exception as exc:  # the verdicts are known; only the feedback loses a case
-        return f"{spec.name} {dtype}: {last_line(exc)}"
+        return f"{spec.name} {dtype}: {last_line(exc)}", 0
     if sandbox.failure is None:
         runner.fold_in(checks, explored, fixed=True)
-    return None
+    return None, left - ran
+
+
+def _shown(check: Check) -> bool:
+    """Whether every input of the check's smallest failing case is small enough to show
+    whole in its reproducer."""
+    shapes = (check.case or {}).get("shapes", {}).values()
+    return bool(check.case) and all(math.prod(shape) <= SHOWN_ELEMENTS for shape in shapes)
 
 
 def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:

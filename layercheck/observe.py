@@ -17,6 +17,8 @@ from layercheck.tolerance import bound, normwise_error
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Observation
 
 Candidate = Mapping[str, Callable[..., Any]]
+#: Largest array a failing observation keeps whole (expected and got), for its reproducer.
+SHOWN_ELEMENTS = 64
 
 
 class Unusable(Exception):
@@ -112,6 +114,8 @@ def compare(
             "expected": float(truth[index]),
             "got": float(value[index]),
         }
+        if truth.size <= SHOWN_ELEMENTS:  # small enough to show whole in a reproducer
+            seen.detail["values"] = {"expected": truth.tolist(), "got": value.tolist()}
         size = (
             f"max abs error {abs_error:.3g} is {ratio:.3g}x the tolerance {limit:.3g}"
             if math.isfinite(abs_error)

@@ -19,6 +19,7 @@ from typing import Any
 
 from layercheck import __version__
 from layercheck.cases import DTYPES
+from layercheck.repro import command as repro_command
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
 
@@ -199,13 +200,22 @@ def to_markdown(report: dict[str, Any]) -> str:
     problems = [c for c in checks if c["verdict"] in FAILING]
     if problems:
         lines += ["", "## Not passing", ""]
+        missing = dict.fromkeys(c["function"] for c in problems if c["verdict"] == NOT_IMPLEMENTED)
+        lines += [
+            f"- **{f}**: not implemented (missing, misspelled or still the stub)" for f in missing
+        ]
+        target = meta.get("target")
         for c in problems:
+            if c["verdict"] == NOT_IMPLEMENTED:
+                continue
             lines.append(
                 f"- **{c['function']}.{c['quantity']}** ({c['dtype']}, {c['device']}): "
                 f"{c['verdict']}: {c['message']}"
             )
-            if c.get("case"):
-                lines.append(f"  smallest case: `{json.dumps(c['case'])}`")
+            for case in [c["case"], *c.get("more_cases", [])] if c.get("case") else []:
+                found = {"function": c["function"], "quantity": c["quantity"]}
+                found.update({key: case[key] for key in ("sizes", "params", "dtype", "seed")})
+                lines.append(f"  failing case, replay: `{repro_command(target, found)}`")
     return "\n".join(lines) + "\n"
 
 

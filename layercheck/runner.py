@@ -66,7 +66,7 @@ def run(
     cases = draw(spec, dtype, examples=examples, seed=seed)
     checks = check_cases(spec, candidate, cases, dtype, device, profile=profile)
     if any(check.verdict in (FAIL, ERROR) for check in checks):
-        explored = explore(spec, candidate, dtype, device, examples, seed, profile)
+        explored, _ = explore(spec, candidate, dtype, device, examples, seed, profile)
         fold_in(checks, explored, fixed=False)
     return checks
 
@@ -79,6 +79,8 @@ def fold_in(checks: list[Check], explored: list[Check], *, fixed: bool) -> None:
             check.absorb(found)
         elif check.smaller_failure(found):
             check.case, check.message = found.case, found.message
+            params = found.case["params"]  # a smaller case of another region stands for it
+            check.more_cases = [c for c in check.more_cases if c["params"] != params]
 
 
 def explore(
@@ -89,12 +91,20 @@ def explore(
     examples: int,
     seed: int,
     profile: str,
-) -> list[Check]:
+    budget: int | None = None,
+) -> tuple[list[Check], int]:
     """Hypothesis's exploration: each batch stops at its first failing case, which
-    hypothesis shrinks (one exception type per function, quantity and verdict)."""
+    hypothesis shrinks (one exception type per function, quantity and verdict). With a
+    `budget`, at most that many cases run (the rest are rejected unrun: the search ends
+    the same way on every machine). Returns the checks and the cases run."""
     checks, _ = _blank_checks(spec, candidate, dtype, device, profile)
+    ran = 0
 
     def batch(cases: list[Case]) -> None:
+        nonlocal ran
+        if budget is not None and ran + len(cases) > budget:
+            reject()
+        ran += len(cases)
         if not _fold(spec, candidate, cases, device, profile, checks, answer, stop=True):
             reject()
 
@@ -103,7 +113,7 @@ def explore(
     except (Mismatch, BaseExceptionGroup) as found:
         if not _only_mismatches(found):
             raise
-    return [check.finish() for check in checks.values()]
+    return [check.finish() for check in checks.values()], ran
 
 
 #: Rounds of drawing (each from its own seed) to reach the number of distinct cases asked

@@ -94,12 +94,13 @@ def _load_files(
     when `strict`, the first file that cannot be loaded is a TargetError."""
     problems: dict[Path, str] = {}
     for file in files:
+        shown = file.relative_to(folder)  # no path of the grading machine in a message
         try:
-            ast.parse(file.read_bytes(), filename=str(file))
+            ast.parse(file.read_bytes(), filename=str(shown))
         except SyntaxError as exc:
-            problems[file] = f"{file}:{exc.lineno}: syntax error: {exc.msg}"
+            problems[file] = f"{shown}:{exc.lineno}: syntax error: {exc.msg}"
         except (OSError, ValueError) as exc:
-            problems[file] = f"{file}: cannot read: {exc}"
+            problems[file] = f"{shown}: cannot read: {type(exc).__name__}"
     if strict and problems:
         raise TargetError(next(iter(problems.values())))
     for entry in (str(folder.parent), str(folder)):
@@ -113,8 +114,8 @@ def _load_files(
     for file in files:
         if file in problems:
             continue
-        relative = file.relative_to(folder).with_suffix("")
-        parts = (re.sub(r"\W", "_", part) for part in relative.parts)  # alice.v2.py: alice_v2
+        shown = file.relative_to(folder)
+        parts = (re.sub(r"\W", "_", part) for part in shown.with_suffix("").parts)  # alice.v2
         name = ".".join((package, *parts)).removesuffix(".__init__")
         try:
             modules.append(_import(name, file))
@@ -124,10 +125,10 @@ def _load_files(
                 f"{file.name} imports {exc.name}, a course helper file the submission does "
                 f"not include (include the course's {helper}.py, or remove the import)"
                 if helper in COURSE_HELPERS
-                else f"importing {file} failed: {last_line(exc)}"
+                else f"importing {shown} failed: {last_line(exc)}"
             )
         except BaseException as exc:  # sys.exit() or KeyboardInterrupt at import too
-            problems[file] = f"importing {file} failed: {last_line(exc)}"
+            problems[file] = f"importing {shown} failed: {last_line(exc)}"
         if strict and file in problems:
             raise TargetError(problems[file])
     found = _functions(modules, names)
@@ -135,7 +136,7 @@ def _load_files(
         raise TargetError(next(iter(problems.values())))
     lost = {
         name: f"{file.relative_to(folder)} {LOST}"
-        + why.replace(f"{file}:", "line ").replace(str(file), str(file.relative_to(folder)))
+        + why.replace(f"{file.relative_to(folder)}:", "line ")
         for file, why in problems.items()
         for name in _defined_in(file, names)
         if name not in found

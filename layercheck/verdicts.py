@@ -9,6 +9,7 @@ failing case.
 from __future__ import annotations
 
 import bisect
+import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ VERDICTS = (PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED)
 #: Edges of the bins of a check's ratio histogram: 1e-6 to 1e2 in half decades; the first
 #: bin holds ratios below 1e-6 (exact zeros included), the last those of 1e2 and above.
 RATIO_EDGES = tuple(10 ** (k / 2) for k in range(-12, 5))
+
+#: Most other failing regions a check keeps a case of (`Check.more_cases`).
+MORE_CASES = 2
 
 #: Which observation decides a check when several disagree.
 _SEVERITY = {SKIPPED: 0, PASS: 1, NOT_IMPLEMENTED: 2, FAIL: 3, ERROR: 4}
@@ -66,9 +70,16 @@ class Check:
     case: dict[str, Any] | None = None
     ratio_counts: list[int] = field(default_factory=lambda: [0] * (len(RATIO_EDGES) + 1))
     tier: str = "core"  # "edge": a row of legitimate but demanding cases (spec.edge)
+    #: The smallest failing case of each other region, smallest first (at most MORE_CASES):
+    #: where some combination of parameters never fails, each failing combination is a
+    #: distinct way to fail (pad = 0 against stride 2), shown beside `case`.
+    more_cases: list[dict[str, Any]] = field(default_factory=list)
+    #: Parameters (as JSON) -> the smallest failing case with them; those that passed.
+    _regions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _passed: set[str] = field(default_factory=set, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
 
     def add(self, seen: Observation, case: Case, shapes: dict[str, Any]) -> None:
         """Fold one observation on `case` (whose inputs have `shapes`) into the check."""
@@ -80,15 +91,21 @@ class Check:
             self.ratio_counts[bisect.bisect_right(RATIO_EDGES, seen.ratio)] += 1
         if seen.ratio is not None and (self.ratio is None or seen.ratio > self.ratio):
             self.ratio, self.tolerance = seen.ratio, seen.tolerance
+        region = json.dumps(case.params, sort_keys=True)
         if seen.verdict == PASS:
+            self._passed.add(region)
             if self.verdict == SKIPPED:
                 self.verdict = PASS
             return
+        described = {**case.describe(), "shapes": shapes, **seen.detail, "size": case.size()}
+        if seen.verdict in (FAIL, ERROR):
+            known = self._regions.get(region)
+            if known is None or case.size() < known["size"]:
+                self._regions[region] = {**described, "message": seen.message}
         worse = _SEVERITY[seen.verdict] > _SEVERITY[self.verdict]
         smaller = self.case is not None and case.size() <= self.case["size"]
         if worse or (seen.verdict == self.verdict and smaller):
-            self.verdict, self.message = seen.verdict, seen.message
-            self.case = {**case.describe(), "shapes": shapes, **seen.detail, "size": case.size()}
+            self.verdict, self.message, self.case = seen.verdict, seen.message, described
 
     def absorb(self, other: Check) -> None:
         """Fold another look at the same check (more cases) into this one: the worse verdict
@@ -105,16 +122,38 @@ class Check:
         if _SEVERITY[other.verdict] > _SEVERITY[self.verdict] or self.smaller_failure(other):
             self.verdict, self.message, self.case = other.verdict, other.message, other.case
 
+    def _other_regions(self) -> list[dict[str, Any]]:
+        """Where some parameters never failed, the smallest failing case of other failing
+        combinations than `case`'s: first those sharing the fewest parameter values with
+        the cases already chosen (a second bug's region before a variation of the first),
+        then the smallest."""
+        if not self._passed - set(self._regions) or self.case is None:
+            return []
+        own = json.dumps(self.case["params"], sort_keys=True)
+        left = [case for region, case in self._regions.items() if region != own]
+        chosen: list[dict[str, Any]] = [self.case]
+
+        def overlap(case: dict[str, Any]) -> tuple[int, int]:
+            shared = max(len(case["params"].items() & c["params"].items()) for c in chosen)
+            return shared, case["size"]
+
+        while left and len(chosen) <= MORE_CASES:
+            best = min(left, key=overlap)
+            left.remove(best)
+            chosen.append(best)
+        return [{k: v for k, v in case.items() if k != "size"} for case in chosen[1:]]
+
     def smaller_failure(self, other: Check) -> bool:
         """Whether `other` fails the same way as this check on a case with fewer elements."""
         failing = other.verdict == self.verdict and self.verdict not in (PASS, SKIPPED)
         return failing and _elements(other.case) < _elements(self.case)
 
     def finish(self) -> Check:
-        """Drop bookkeeping that the report does not carry; an edge-tier row that met no
-        case of its tier says so."""
+        """Drop bookkeeping that the report does not carry; keep the other failing regions'
+        cases; an edge-tier row that met no case of its tier says so."""
         if self.case is not None:
             self.case.pop("size", None)
+            self.more_cases = self._other_regions()
         if self.verdict == SKIPPED and self.examples == 0 and self.message is None:
             self.message = f"skipped: no {self.tier}-tier case in {self.dtype}"
         return self

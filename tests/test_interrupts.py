@@ -23,7 +23,13 @@ def start(cwd: Path, *args: str) -> subprocess.Popen:
     command = shutil.which("layercheck")
     assert command, "the layercheck command is not installed (pip install .)"
     return subprocess.Popen(
-        [command, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [command, *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as a terminal starts it: a test run in the background inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

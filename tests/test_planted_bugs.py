@@ -7,14 +7,17 @@ rows, ``<quantity>_edge``, included). Every other check of the layers it touches
 name its quantity and carry the smallest failing case.
 """
 
+import contextlib
 import importlib.util
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from layercheck import rubric, runner, target
+from layercheck import repro, rubric, runner, target
 from layercheck.cases import DTYPES
-from layercheck.specs import spec_of
+from layercheck.specs import EDGE, spec_of
 from layercheck.specs.fully_connected import SPECS as fully_connected_specs
 from layercheck.verdicts import FAIL, PASS, SKIPPED
 
@@ -52,13 +55,39 @@ def test_at_least_fifteen_fully_connected_and_twenty_other_bugs_lose_points():
     assert sum(sections == {False} for sections in touches.values()) >= 20, touches
 
 
+def assert_reproduced(check, candidate) -> None:
+    """The check's reproducer, run with the bug's functions in scope, shows the wrong value
+    (or, where the inputs are too large to write out or a property builds its own, the
+    replay of its descriptor fails the same way). A dropout that ignores its seed fails on
+    a small case by chance (two masks of one element agree half the time): its replay
+    must fail once in five."""
+    tries = 1 if spec_of(check.function).oracle else 5
+    replays = [repro.replay(candidate, repro.descriptor(check), PROFILE) for _ in range(tries)]
+    assert check.verdict in {verdict for verdict, _ in replays}, (check.function, replays)
+    code = repro.snippet(check)
+    if code is None:
+        return
+    namespace = dict(candidate)
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec("\n".join(code), namespace)  # as pasted into a Python prompt
+    quantity, values = check.quantity.removesuffix(EDGE), check.case.get("values")
+    if values is not None:  # the printed value is the wrong one the check saw
+        written = {key: argument for argument, key in spec_of(check.function).written}
+        shown = namespace[written[quantity]][quantity] if quantity in written else None
+        shown = namespace[quantity] if shown is None else shown
+        assert f"{quantity}:" in printed.getvalue()
+        assert np.allclose(np.asarray(shown, dtype=float), values["got"], equal_nan=True)
+        assert not np.allclose(values["got"], values["expected"], equal_nan=True)
+    elif quantity == "arguments_unchanged":
+        assert "after the call:" in printed.getvalue(), printed.getvalue()
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.stem)
 def test_planted_bug_fails_exactly_where_it_should(bug):
     breaks = breaks_of(bug)
     specs = list({spec_of(function).name: spec_of(function) for function, _ in breaks}.values())
-    checks = runner.run_all(
-        specs, target.load(str(bug)), DTYPES, ["cpu"], examples=EXAMPLES, seed=0
-    )
+    candidate = target.load(str(bug))
+    checks = runner.run_all(specs, candidate, DTYPES, ["cpu"], examples=EXAMPLES, seed=0)
     expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
     # An edge-tier row that met no case of its tier is skipped.
     found = {
@@ -71,6 +100,7 @@ def test_planted_bug_fails_exactly_where_it_should(bug):
         assert check.verdict == FAIL, (check.function, check.quantity, check.message)
         assert check.message.startswith(check.quantity), check.message
         assert check.case is not None and "sizes" in check.case and "seed" in check.case
+        assert_reproduced(check, candidate)
     score = rubric.default(PROFILE).score(checks)
     lost = [item.name for item in score.items if item.checks and item.points < item.max_points]
     assert bool(lost) == scored(breaks), f"{bug.stem}: the default rubric takes {lost}"
