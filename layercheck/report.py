@@ -214,7 +214,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             )
             for case in [c["case"], *c.get("more_cases", [])] if c.get("case") else []:
                 found = {"function": c["function"], "quantity": c["quantity"]}
-                found.update({key: case[key] for key in ("sizes", "params", "dtype", "seed")})
+                found.update({k: case.get(k) for k in ("sizes", "params", "dtype", "seed")})
                 lines.append(f"  failing case, replay: `{repro_command(target, found)}`")
     return "\n".join(lines) + "\n"
 

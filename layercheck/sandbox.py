@@ -29,6 +29,7 @@ import fcntl
 import io
 import math
 import os
+import re
 import select
 import signal
 import subprocess
@@ -541,7 +542,7 @@ class Sandbox:
             return self._output or ""
         fd, limit = self._output_file.fileno(), self.output_kb << 10
         size = os.fstat(fd).st_size
-        text = os.pread(fd, limit, 0).decode("utf-8", "replace")
+        text = unrooted(os.pread(fd, limit, 0).decode("utf-8", "replace"))
         return text + (f"\n[... {size - limit} more bytes]" if size > limit else "")
 
     def close(self) -> None:
@@ -561,11 +562,23 @@ class Sandbox:
 
 def plain(value: Any, limit: int = LINE_CHARS) -> str:
     """Text the submission controls, safe to store: one line of at most `limit` characters,
-    lone surrogates (``raise ValueError("\\ud800")``) written as escapes."""
-    text = " ".join(str(value).split())
+    lone surrogates (``raise ValueError("\\ud800")``) written as escapes, absolute paths cut
+    to their last part (`unrooted`)."""
+    text = " ".join(unrooted(str(value)).split())
     if len(text) > limit:
         text = f"{text[:limit]} [... {len(text) - limit} more characters]"
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+#: An absolute path (not inside a word or a relative path), up to its last part.
+_ROOTED = re.compile(r"(?<![\w.~/-])/(?:[^\s/'\"():,<>]+/)+(?=[^\s/'\"():,<>]*)")
+
+
+def unrooted(text: str) -> str:
+    """`text` with every absolute path cut to its last part: no path of the grading machine
+    (the batch's folder, scratch, the interpreter's) reaches a student
+    (``/srv/batch/alice/layers.py:3: RuntimeWarning`` reads ``layers.py:3: ...``)."""
+    return _ROOTED.sub("", text)
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -28,6 +28,7 @@ CHECK_FIELDS = {
     "case",
     "ratio_counts",
     "tier",
+    "more_cases",
 }
 META_FIELDS = {
     "layercheck",
