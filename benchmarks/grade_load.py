@@ -133,6 +133,15 @@ def tree(root: int, table: dict[int, Proc]) -> list[int]:
     return found
 
 
+def cpu_ticks(pid: int) -> int | None:
+    """Process `pid`'s own CPU time (user + system) in clock ticks; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
 def memory_mb(pid: int, field: str = "VmRSS:", source: str = "status") -> float:
     """Process `pid`'s `field` of /proc/PID/`source` in MB: resident memory (VmRSS), or its
     proportional share (Pss: of smaps_rollup; forked workers share most of the grader's
@@ -154,6 +163,7 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
     peak["own_pss_mb"] = 0.0  # the grader and its workers, not the sandboxed children
     peak["processes"] = 0
     seen: dict[int, int] = {}
+    own_ticks: dict[int, int] = {}  # CPU ticks of the grader and its workers, as last seen
     first_result_s, samples, timed_out = None, 0, False
     while process.poll() is None:
         table = processes()
@@ -161,6 +171,7 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
         rss = {pid: memory_mb(pid) for pid in pids}
         pss = {pid: memory_mb(pid, "Pss:", "smaps_rollup") for pid in pids}
         own = [pid for pid in pids if pid == process.pid or table[pid].ppid == process.pid]
+        own_ticks.update({pid: ticks for pid in own if (ticks := cpu_ticks(pid)) is not None})
         seen.update({pid: table[pid].start for pid in pids})
         samples += 1
         peak["tree_mb"] = max(peak["tree_mb"], sum(rss.values()))
@@ -179,6 +190,7 @@ def watch(process: subprocess.Popen, out: Path, started: float, timeout: float) 
         time.sleep(INTERVAL)
     return {
         "peak": {key: round(value, 1) for key, value in peak.items()},
+        "own_cpu_s": round(sum(own_ticks.values()) / os.sysconf("SC_CLK_TCK"), 2),
         "samples": samples,
         "seen": seen,
         "first_result_s": first_result_s,

@@ -49,7 +49,8 @@ def _version(name: str) -> str:
 
 
 class AnswerCache:
-    """An oracle (``evaluate.Oracle``) that answers from `folder`, computing what is missing."""
+    """An oracle (``evaluate.Oracle``) that answers from `folder`, computing what is missing;
+    another convention's answers (``variant``, `oracle.conventions`) are kept beside."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -58,33 +59,43 @@ class AnswerCache:
         self.hits = self.misses = 0
         self.seconds = 0.0  # spent computing answers
 
-    def key(self, spec: Spec, case: Case, device: str) -> str:
-        descriptor = json.dumps(
-            [spec.name, spec_version(spec), case.describe(), device, reference.torch_version()],
-            sort_keys=True,
-        )
+    def key(self, spec: Spec, case: Case, device: str, variant: str | None = None) -> str:
+        identity = [spec.name, spec_version(spec), case.describe(), device]
+        identity += [reference.torch_version(), *([variant] if variant else [])]
+        descriptor = json.dumps(identity, sort_keys=True)
         return hashlib.sha256(descriptor.encode()).hexdigest()[:32]
 
-    def __call__(self, spec: Spec, args: dict[str, Any], case: Case, device: str) -> Answers:
-        key = self.key(spec, case, device)
+    def __call__(
+        self,
+        spec: Spec,
+        args: dict[str, Any],
+        case: Case,
+        device: str,
+        variant: str | None = None,
+    ) -> Answers:
+        key = self.key(spec, case, device, variant)
         found = self._memory.get(key)
         if found is None:
             found = self._read(key)
         if found is None:
             self.misses += 1
-            found = self._compute(spec, args, case, device)
+            found = self._compute(spec, args, case, device, variant)
             self._write(key, found)
         else:
             self.hits += 1
+        if isinstance(found, Answers):
+            found.variant = variant
         self._memory[key] = found
         if isinstance(found, str):
             raise InvalidCase(found)
         return found
 
-    def _compute(self, spec: Spec, args: dict[str, Any], case: Case, device: str):
+    def _compute(
+        self, spec: Spec, args: dict[str, Any], case: Case, device: str, variant: str | None
+    ):
         started = time.perf_counter()
         try:
-            answers = answer(spec, args, case, device)
+            answers = answer(spec, args, case, device, variant)
             sensitivity_of(spec, args, case, answers, spec.returns[0])
             return answers
         except InvalidCase as why:

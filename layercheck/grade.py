@@ -38,11 +38,11 @@ from pathlib import Path
 from layercheck import __version__, feedback, gradebook, runner
 from layercheck.answer_cache import AnswerCache
 from layercheck.confine import die_with_parent
-from layercheck.evaluate import InvalidCase, answer
+from layercheck.evaluate import InvalidCase
 from layercheck.observe import SHOWN_ELEMENTS, last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox, plain
-from layercheck.specs import DROPOUT_P, PROFILES, REGISTRY, Spec, with_dropout_p
+from layercheck.specs import DROPOUT_P, EDGE, PROFILES, REGISTRY, Spec, with_dropout_p
 from layercheck.verdicts import ERROR, FAIL, PASS, Check
 from oracle.conventions import VARIANTS
 
@@ -346,8 +346,13 @@ def _conventions(
     """Which other convention explains the failing checks of `found`, if any: the other
     meaning of dropout's p, or a variant oracle (``oracle.conventions``). One is named only
     when the submission passes those checks on every plan case of the spec, failing and
-    passing alike, under the same tolerance rule as the course's oracle."""
-    failing = {(c.function, c.quantity) for c in found if c.verdict == FAIL}
+    passing alike, under the same tolerance rule as the course's oracle. Only failing
+    values can be another convention's (a modified argument is no convention)."""
+    failing = {
+        (c.function, c.quantity)
+        for c in found
+        if c.verdict == FAIL and c.quantity.removesuffix(EDGE) in spec.values(c.function)
+    }
     dtype = found[0].dtype if found else None
     if not failing or not (VARIANTS.get(spec.forward) or not spec.oracle):
         return []
@@ -366,7 +371,7 @@ def _conventions(
         return []
     notes = []
     for variant in VARIANTS[spec.forward]:
-        oracle = functools.partial(answer, variant=variant)
+        oracle = functools.partial(cache, variant=variant)
         other = runner.check_cases(
             spec, candidate, cases, dtype, "cpu", oracle=oracle, profile=plan.profile
         )

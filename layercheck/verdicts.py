@@ -9,7 +9,6 @@ failing case.
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,9 +73,9 @@ class Check:
     #: where some combination of parameters never fails, each failing combination is a
     #: distinct way to fail (pad = 0 against stride 2), shown beside `case`.
     more_cases: list[dict[str, Any]] = field(default_factory=list)
-    #: Parameters (as JSON) -> the smallest failing case with them; those that passed.
-    _regions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-    _passed: set[str] = field(default_factory=set, repr=False)
+    #: Parameters (`_region`) -> the smallest failing case with them; those that passed.
+    _regions: dict[tuple, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _passed: set[tuple] = field(default_factory=set, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
@@ -91,7 +90,7 @@ class Check:
             self.ratio_counts[bisect.bisect_right(RATIO_EDGES, seen.ratio)] += 1
         if seen.ratio is not None and (self.ratio is None or seen.ratio > self.ratio):
             self.ratio, self.tolerance = seen.ratio, seen.tolerance
-        region = json.dumps(case.params, sort_keys=True)
+        region = _region(case.params)
         if seen.verdict == PASS:
             self._passed.add(region)
             if self.verdict == SKIPPED:
@@ -129,7 +128,7 @@ class Check:
         then the smallest."""
         if not self._passed - set(self._regions) or self.case is None:
             return []
-        own = json.dumps(self.case["params"], sort_keys=True)
+        own = _region(self.case["params"])
         left = [case for region, case in self._regions.items() if region != own]
         chosen: list[dict[str, Any]] = [self.case]
 
@@ -165,6 +164,11 @@ def skipped(
     """A check that was not run, with the reason (``CUDA not available``, ``not in profile``)."""
     message = f"skipped: {why}"
     return Check(function, quantity, dtype, device, verdict=SKIPPED, message=message, tier=tier)
+
+
+def _region(params: dict[str, Any]) -> tuple:
+    """A combination of parameters as a key (values are numbers, strings or booleans)."""
+    return tuple(sorted(params.items()))
 
 
 def _elements(case: dict[str, Any] | None) -> int:

@@ -1,6 +1,7 @@
 """Planted bugs: realistic student mistakes, each failing exactly the checks it should.
 
-Every file in tests/bugs/ is a complete layers module (impl plus one mistake) with a
+Every file in tests/bugs/ is a complete layers module (impl plus one mistake), checked on
+``EXAMPLES`` cases per check unless it asks for more (its own ``EXAMPLES``), with a
 ``BREAKS`` table: (function, quantity) -> the dtypes in which that check must fail (edge-tier
 rows, ``<quantity>_edge``, included). Every other check of the layers it touches must pass
 (or, for an edge-tier row that met no case of its tier, be skipped), and each failure must
@@ -22,14 +23,18 @@ from layercheck.specs.fully_connected import SPECS as fully_connected_specs
 from layercheck.verdicts import FAIL, PASS, SKIPPED
 
 BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
-EXAMPLES = 60
+EXAMPLES = 30
 
 
-def breaks_of(bug: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+def planted(bug: Path):
     spec = importlib.util.spec_from_file_location(f"planted_{bug.stem}", bug)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.BREAKS
+    return module
+
+
+def breaks_of(bug: Path) -> dict[tuple[str, str], tuple[str, ...]]:
+    return planted(bug).BREAKS
 
 
 #: The profile whose default rubric grades the planted bugs (its dropout keeps with p).
@@ -87,7 +92,8 @@ def test_planted_bug_fails_exactly_where_it_should(bug):
     breaks = breaks_of(bug)
     specs = list({spec_of(function).name: spec_of(function) for function, _ in breaks}.values())
     candidate = target.load(str(bug))
-    checks = runner.run_all(specs, candidate, DTYPES, ["cpu"], examples=EXAMPLES, seed=0)
+    examples = getattr(planted(bug), "EXAMPLES", EXAMPLES)
+    checks = runner.run_all(specs, candidate, DTYPES, ["cpu"], examples=examples, seed=0)
     expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
     # An edge-tier row that met no case of its tier is skipped.
     found = {
