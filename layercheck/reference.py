@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from oracle import ORACLES
+from oracle import ORACLES, deterministic
 from oracle.conventions import VARIANTS
 
 torch.set_num_threads(1)
@@ -54,6 +54,8 @@ def solve(
     (the analogue of a course's cache) is multiplied by ``1 +- u``, random signs from `rng`.
     `variant` names another convention of the forward (``oracle.conventions.VARIANTS``).
     """
+    if device == "cuda":
+        deterministic()
     tensors = to_tensors(spec, args, dtype, device)
     with _perturbing_saved_tensors(rounding):
         forward = ORACLES[spec.forward] if variant is None else VARIANTS[spec.forward][variant]

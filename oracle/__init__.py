@@ -10,6 +10,8 @@ import os
 
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS determinism, before CUDA
 
+import functools  # noqa: E402
+
 import torch  # noqa: E402
 
 from oracle import conv_layers, layers, rnn_layers
@@ -19,6 +21,14 @@ ORACLES = {**layers.ORACLES, **conv_layers.ORACLES, **rnn_layers.ORACLES}
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 torch.backends.cudnn.deterministic = True
-torch.use_deterministic_algorithms(True, warn_only=True)
 
-__all__ = ["ORACLES"]
+
+@functools.cache
+def deterministic() -> None:
+    """torch's deterministic algorithms, once, before the first oracle runs on CUDA (its
+    nondeterministic kernels are CUDA's): the call imports torch._dynamo, 2.5 s that a run
+    on the CPU alone does not spend."""
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+__all__ = ["ORACLES", "deterministic"]

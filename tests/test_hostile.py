@@ -83,17 +83,23 @@ def hostile(name: str, root: Path, batch: Path, out: Path) -> str:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The honest batch alone, and the same submissions with the whole corpus beside them."""
-    root = tmp_path_factory.mktemp("course")
+    """The honest batch alone, and the same submissions with the whole corpus beside them,
+    graded once per worker (xdist may set a module's fixtures up again when its tests arrive
+    in pieces: the batches graded the first time are reused)."""
+    root = tmp_path_factory.getbasetemp() / "hostile-course"
+    runs = {"honest": root / "out_honest", "mixed": root / "out_mixed"}
+    if (root / "graded").exists():
+        return runs
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir()
     write_rubric(root)
     alone, mixed = honest_students(root / "honest"), honest_students(root / "mixed")
     for name in EXPECTED:
         (mixed / f"{name}.py").write_text(hostile(name, root, mixed, root / "out_mixed"))
-    runs = {}
-    for batch, out in ((alone, root / "out_honest"), (mixed, root / "out_mixed")):
+    for batch, out in ((alone, runs["honest"]), (mixed, runs["mixed"])):
         process = layercheck(root, *grade_command(batch, out, root))
         assert process.returncode == 0, process.stderr
-        runs[batch.name] = out
+    (root / "graded").touch()
     return runs
 
 
