@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from layercheck.feedback import NOT_LOADED
 
@@ -162,6 +160,9 @@ def _summary(entries: list[Entry], columns: list[str]) -> str:
 def _histogram(entries: list[Entry]) -> bytes:
     """A PNG of the total scores (Agg, no pyplot state): one bar per whole point up to 20
     points, else 20 bars over 0..max."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # 0.7 s: only for the plot
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 3.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
