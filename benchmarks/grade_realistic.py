@@ -40,6 +40,10 @@ sys.path.insert(0, str(HERE))
 from grade_load import machine, watch  # noqa: E402
 from saving import save  # noqa: E402
 
+import impl.conv_layers  # noqa: E402  (which module each planted bug's functions belong in)
+import impl.layers  # noqa: E402
+import impl.rnn_layers  # noqa: E402
+
 BUGS = ROOT / "tests" / "bugs"
 MODULES = ("layers.py", "conv_layers.py", "rnn_layers.py")
 #: Mistakes with the share of submissions that make each (the real courses' rates).
@@ -81,9 +85,6 @@ def _bug_source(bug: str) -> tuple[str, str]:
     tree = ast.parse(text)
     functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
     names = {node.name for node in functions}
-    import impl.conv_layers
-    import impl.rnn_layers
-
     module = "layers.py"
     if names & set(vars(impl.conv_layers)) - set(vars(impl.layers)):
         module = "conv_layers.py"
@@ -95,8 +96,6 @@ def _bug_source(bug: str) -> tuple[str, str]:
 
 def make_batch(folder: Path, count: int, seed: int) -> dict[str, list[str]]:
     """`count` student folders in `folder`; returns each one's mistakes, by name."""
-    import impl.layers  # noqa: F401  (for _bug_source)
-
     rng = random.Random(seed)
     others = sorted(
         path.stem

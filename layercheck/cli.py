@@ -497,9 +497,8 @@ def _print_summary(
         first = min(found, key=lambda c: math.prod((c["case"] or {}).get("sizes", {}).values()))
         console.print(f"{function} {quantities}: {verdict.upper()} in {where}: {first['message']}")
         if first["case"]:
-            found_case = {key: first[key] for key in ("function", "quantity")}
-            descriptor = {**found_case, **{k: first["case"][k] for k in repro.DESCRIPTOR[2:]}}
-            replay = repro.command(subject, descriptor)
+            found = repro.descriptor(function, first["quantity"], first["case"])
+            replay = repro.command(subject, found)
             console.print(f"    first failing case: {case_text(first['case'])}; {replay}")
     if len(shown) > SHOWN:
         console.print(f"... and {len(shown) - SHOWN} more ways to fail in the report")

@@ -276,7 +276,7 @@ def _cases(group: list[Check], sub: str, target: str, fence: bool) -> list[str]:
             indent = " " * len(sub)
             block = ["```python", *code, "```"] if fence else code
             lines += [f"{indent}{line}" for line in block]
-        replay = repro.command(target, repro.descriptor(smallest, case))
+        replay = repro.command(target, repro.descriptor(smallest.function, smallest.quantity, case))
         lines.append(f"{sub}Replay it: {f'`{replay}`' if fence else replay}")
     return lines
 

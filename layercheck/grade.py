@@ -25,7 +25,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import math
 import multiprocessing
 import os
 import re
@@ -35,11 +34,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from layercheck import __version__, feedback, gradebook, runner
+from layercheck import __version__, feedback, gradebook, repro, runner
 from layercheck.answer_cache import AnswerCache
 from layercheck.confine import die_with_parent
 from layercheck.evaluate import InvalidCase
-from layercheck.observe import SHOWN_ELEMENTS, last_line
+from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox, plain
 from layercheck.specs import DROPOUT_P, EDGE, PROFILES, REGISTRY, Spec, with_dropout_p
@@ -49,7 +48,7 @@ from oracle.conventions import VARIANTS
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
 #: Most cases one submission's search for smaller failing cases runs (on top of the plan's):
-#: only where no plan case is small enough to show whole (`observe.SHOWN_ELEMENTS`).
+#: only where no plan case is small enough to show whole (`repro.shown_whole`).
 EXPLORE_CASES = 400
 #: Longest name kept of a submission's entry (a digest of the whole follows a cut one).
 _NAME_CHARS = 80
@@ -306,7 +305,8 @@ def _smaller_cases(
     spec, checks = REGISTRY[name], found[name, dtype]
     failing = [check for check in checks if check.verdict in (FAIL, ERROR)]
     always = plan.shrink == "always"
-    if not failing or not (always or not all(_shown(check) for check in failing)):
+    shown = all(check.case and repro.shown_whole(check.case) for check in failing)
+    if not failing or not (always or not shown):
         return None, left
     if not always and left < runner.BATCH:
         return None, left
@@ -323,13 +323,6 @@ def _smaller_cases(
     if sandbox.failure is None:
         runner.fold_in(checks, explored, fixed=True)
     return None, left - ran
-
-
-def _shown(check: Check) -> bool:
-    """Whether every input of the check's smallest failing case is small enough to show
-    whole in its reproducer."""
-    shapes = (check.case or {}).get("shapes", {}).values()
-    return bool(check.case) and all(math.prod(shape) <= SHOWN_ELEMENTS for shape in shapes)
 
 
 def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) -> list[Check]:

@@ -20,6 +20,7 @@ from typing import Any
 from layercheck import __version__
 from layercheck.cases import DTYPES
 from layercheck.repro import command as repro_command
+from layercheck.repro import descriptor
 from layercheck.specs import REGISTRY
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
 
@@ -213,8 +214,7 @@ def to_markdown(report: dict[str, Any]) -> str:
                 f"{c['verdict']}: {c['message']}"
             )
             for case in [c["case"], *c.get("more_cases", [])] if c.get("case") else []:
-                found = {"function": c["function"], "quantity": c["quantity"]}
-                found.update({k: case.get(k) for k in ("sizes", "params", "dtype", "seed")})
+                found = descriptor(c["function"], c["quantity"], case)
                 lines.append(f"  failing case, replay: `{repro_command(target, found)}`")
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ comparison, against any target. Importing this module does not import torch.
 from __future__ import annotations
 
 import json
+import math
 import shlex
 from typing import Any
 
@@ -27,14 +28,16 @@ from layercheck.verdicts import PASS, Check
 DESCRIPTOR = ("function", "quantity", "sizes", "params", "dtype", "seed")
 
 
-def descriptor(check: Check, case: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON descriptor of `check`'s case (or of `case`, one of its `more_cases`)."""
-    case = check.case if case is None else case
-    return {
-        "function": check.function,
-        "quantity": check.quantity,
-        **{key: case[key] for key in ("sizes", "params", "dtype", "seed")},
-    }
+def descriptor(function: str, quantity: str, case: dict[str, Any]) -> dict[str, Any]:
+    """The JSON descriptor of a reported `case` (a check's, or one of its `more_cases`) of
+    `function`'s `quantity`."""
+    return {"function": function, "quantity": quantity, **{k: case.get(k) for k in DESCRIPTOR[2:]}}
+
+
+def shown_whole(case: dict[str, Any]) -> bool:
+    """Whether every input of a reported `case` (its ``shapes``) is small enough to write
+    out as a literal."""
+    return all(math.prod(shape) <= SHOWN_ELEMENTS for shape in case.get("shapes", {}).values())
 
 
 def command(target: str | None, found: dict[str, Any]) -> str:
@@ -49,7 +52,7 @@ def snippet(check: Check, case: dict[str, Any] | None = None) -> list[str] | Non
     """Python lines that rebuild `check`'s case (or `case`) and print the failing quantity
     beside the expected value; None where an input is too large to write out, or the
     check's layer is unknown."""
-    found = descriptor(check, case)
+    case = check.case if case is None else case
     spec = spec_of(check.function)
     quantity = check.quantity.removesuffix(EDGE)
     if (
@@ -58,16 +61,16 @@ def snippet(check: Check, case: dict[str, Any] | None = None) -> list[str] | Non
         or quantity in spec.property_quantities.get(check.function, ())
     ):  # a property builds inputs of its own (dropout's masks, max-pool's ties)
         return None
-    rebuilt = _case(found)
-    args = spec.inputs(rebuilt)
-    if any(np.size(value) > SHOWN_ELEMENTS for value in _arrays(args)):
+    if not shown_whole(case):
         return None
+    rebuilt = _case(case)
+    args = spec.inputs(rebuilt)
     lines = ["import numpy as np"]
     lines += [f"{name} = {literal(value)}" for name, value in args.items()]
     calls, given = _calls(spec, check.function, rebuilt, args)
     lines += calls
     shown = _shown(spec, quantity)
-    values = (case if case is not None else check.case or {}).get("values")
+    values = case.get("values")
     if shown is not None:
         lines.append(f'print("{quantity}:", {shown})')
         if values is not None:
@@ -147,14 +150,6 @@ class _Text(str):
 
     def __repr__(self) -> str:
         return str(self)
-
-
-def _arrays(args: dict[str, Any]):
-    for value in args.values():
-        if isinstance(value, dict):
-            yield from _arrays(value)
-        elif isinstance(value, np.ndarray):
-            yield value
 
 
 def _case(found: dict[str, Any]) -> Case:

@@ -67,7 +67,8 @@ def assert_reproduced(check, candidate) -> None:
     a small case by chance (two masks of one element agree half the time): its replay
     must fail once in five."""
     tries = 1 if spec_of(check.function).oracle else 5
-    replays = [repro.replay(candidate, repro.descriptor(check), PROFILE) for _ in range(tries)]
+    found = repro.descriptor(check.function, check.quantity, check.case)
+    replays = [repro.replay(candidate, found, PROFILE) for _ in range(tries)]
     assert check.verdict in {verdict for verdict, _ in replays}, (check.function, replays)
     code = repro.snippet(check)
     if code is None:
