@@ -43,7 +43,8 @@ class InvalidCase(Exception):
 
 @dataclass
 class Outcome:
-    """What one case produced: the input shapes (for reports) and the observations."""
+    """What one case produced: the shapes of the arrays the calls receive (the inputs, and
+    the upstream gradients where a backward runs), for reports; and the observations."""
 
     shapes: dict[str, Any]
     observations: list[Observation]
@@ -130,6 +131,8 @@ def _evaluate(
     observations: list[Observation] = []
     written = spec.written_keys()
     backwards = spec.backward if spec.checks_backward(case) else ()
+    if backwards:  # the backward's upstream gradients are inputs too (the snippet writes them)
+        shapes.update({f"d{name}": list(truth[name].shape) for name in spec.differentiated})
     for run, backward in enumerate(backwards or (None,)):  # a fresh forward per backward
         given = copied(args)
         call = partial(_call_forward, spec, candidate, given)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from layercheck import __version__, feedback, gradebook, repro, runner
 from layercheck.answer_cache import AnswerCache
+from layercheck.cases import Case
 from layercheck.confine import die_with_parent
 from layercheck.evaluate import InvalidCase
 from layercheck.observe import last_line
@@ -339,10 +340,11 @@ def _conventions(
     """Which other convention explains the failing checks of `found`, if any: the other
     meaning of dropout's p, or a variant oracle (``oracle.conventions``). One is named only
     when the submission passes those checks on every plan case of the spec, failing and
-    passing alike, under the same tolerance rule as the course's oracle. Only failing
-    values can be another convention's (a modified argument is no convention)."""
+    passing alike, under the same tolerance rule as the course's oracle; the cases they
+    failed on are tried first, and a convention they still fail is not tried on the rest.
+    Only failing values can be another convention's (a modified argument is no convention)."""
     failing = {
-        (c.function, c.quantity)
+        (c.function, c.quantity): c
         for c in found
         if c.verdict == FAIL and c.quantity.removesuffix(EDGE) in spec.values(c.function)
     }
@@ -350,27 +352,34 @@ def _conventions(
     if not failing or not (VARIANTS.get(spec.forward) or not spec.oracle):
         return []
     cases = plan.cases[spec.name, dtype]
+    reported = [case for c in failing.values() for case in [c.case, *c.more_cases]]
+    first = list({case.key(): case for case in map(Case.described, reported)}.values())
+
+    def explains(profile: str, oracle) -> bool:
+        def checked(tried: list[Case]) -> list[Check]:
+            return runner.check_cases(
+                spec, candidate, tried, dtype, "cpu", profile=profile, oracle=oracle
+            )
+
+        screened = checked(first)  # a plan case that still fails rules the convention out
+        if any(c.verdict in (FAIL, ERROR) for c in screened if (c.function, c.quantity) in failing):
+            return False
+        return _all_pass(checked(cases), failing)
+
     if not spec.oracle:
         meaning = PROFILES[plan.profile].dropout_p
         for other in DROPOUT_P:
-            profile = with_dropout_p(plan.profile, other)
-            if other != meaning and _all_pass(
-                runner.check_cases(spec, candidate, cases, dtype, "cpu", profile=profile), failing
-            ):
+            if other != meaning and explains(with_dropout_p(plan.profile, other), cache):
                 return [
                     f"{spec.forward} takes dropout's p as the {other} probability; in this "
                     f"course p is the {meaning} probability."
                 ]
         return []
-    notes = []
-    for variant in VARIANTS[spec.forward]:
-        oracle = functools.partial(cache, variant=variant)
-        other = runner.check_cases(
-            spec, candidate, cases, dtype, "cpu", oracle=oracle, profile=plan.profile
-        )
-        if _all_pass(other, failing):
-            notes.append(f"{spec.forward} matches {variant}; this course's convention differs.")
-    return notes
+    return [
+        f"{spec.forward} matches {variant}; this course's convention differs."
+        for variant in VARIANTS[spec.forward]
+        if explains(plan.profile, functools.partial(cache, variant=variant))
+    ]
 
 
 def _all_pass(checks: list[Check], keys: set[tuple[str, str]]) -> bool:

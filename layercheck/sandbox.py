@@ -489,8 +489,12 @@ class Sandbox:
     def _read(self, n: int) -> bytearray:
         """Exactly `n` bytes of the reply by `self._deadline`, read straight into place; what
         comes beyond them (up to 64 KB) is kept for the next read."""
-        buffer = bytearray(n)
         got = min(n, len(self._ahead))
+        if got == n:  # the usual case past a frame's first read
+            buffer = self._ahead[:n]
+            del self._ahead[:n]
+            return buffer
+        buffer = bytearray(n)
         buffer[:got] = self._ahead[:got]
         del self._ahead[:got]
         view, spare = memoryview(buffer), bytearray(1 << 16)

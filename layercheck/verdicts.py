@@ -9,7 +9,7 @@ failing case.
 from __future__ import annotations
 
 import bisect
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ class Check:
     _passed: set[tuple] = field(default_factory=set, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items() if not key.startswith("_")}
+        return {key: value for key, value in vars(self).items() if not key.startswith("_")}
 
     def add(self, seen: Observation, case: Case, shapes: dict[str, Any]) -> None:
         """Fold one observation on `case` (whose inputs have `shapes`) into the check."""
