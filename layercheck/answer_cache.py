@@ -1,19 +1,21 @@
 """The oracle's answers on disk: computed once per case, reused by every submission and run.
 
-One ``.npz`` per case, keyed by the spec's version (a digest of the source that defines its
-cases, its oracle and how answers are computed), the case descriptor (dtype included), the
-device and the torch version. Sensitivities are computed eagerly, so a cached answer never
-depends on which submission asked first.
+One ``.npz`` per case, keyed by everything the answer is computed from: the spec, the case
+descriptor (dtype included), a digest of its input arrays, the device, the convention
+(``variant``), every source file behind answers (`SOURCES`) and the numpy and torch versions.
+A change to any of them computes the answer again: a stale answer would grade wrong.
+Sensitivities are computed eagerly, so a cached answer never depends on which submission
+asked first. Answering from the cache does not import torch.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
+import importlib.metadata
+import importlib.util
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,31 +23,64 @@ from typing import Any
 
 import numpy as np
 
-from layercheck import cases, evaluate, reference
 from layercheck.cases import Case
 from layercheck.evaluate import Answers, InvalidCase, answer, sensitivity_of
-from layercheck.specs import REGISTRY, Spec
+from layercheck.specs import Spec
+
+_HERE = Path(__file__).resolve().parent
+#: The harness's files behind an answer: the specs (cases, inputs), the case machinery, the
+#: answer and sensitivity computation, the oracle runner and the tolerance (rounding units);
+#: with them, every file of the ``oracle`` package.
+SOURCES = (
+    *sorted((_HERE / "specs").glob("*.py")),
+    *(_HERE / name for name in ("cases.py", "evaluate.py", "reference.py", "tolerance.py")),
+)
 
 
-def spec_version(spec: Spec) -> str:
-    """Digest of the source behind `spec`'s answers: its section of the registry, its
-    oracle, case generation and the answer computation itself."""
-    return _version(spec.name)
+def source_files() -> list[Path]:
+    """`SOURCES` and the files of the ``oracle`` package (found without importing it)."""
+    oracle = importlib.util.find_spec("oracle")
+    folders = list(oracle.submodule_search_locations or []) if oracle else []
+    return [*SOURCES, *(path for folder in folders for path in sorted(Path(folder).glob("*.py")))]
 
 
 @functools.cache
-def _version(name: str) -> str:
-    spec = REGISTRY[name]
-    oracle = reference.ORACLES[spec.forward]
-    modules = {
-        sys.modules[spec.inputs.__module__],
-        sys.modules[oracle.__module__],
-        cases,
-        evaluate,
-        reference,
-    }
-    sources = sorted(inspect.getsource(module) for module in modules)
-    return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+def sources_digest() -> str:
+    """Digest of every `source_files` file, and of the numpy and torch versions (read
+    without importing torch)."""
+    digest = hashlib.sha256()
+    for path in source_files():
+        digest.update(f"{path.parent.name}/{path.name}\0".encode() + path.read_bytes())
+    digest.update(f"numpy {np.__version__} torch {_torch_version()}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _torch_version() -> str:
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:  # a build on the path, not installed
+        from layercheck import reference
+
+        return reference.torch_version()
+
+
+def inputs_digest(args: dict[str, Any]) -> str:
+    """Digest of a case's inputs: each array's dtype, shape and bytes; other values' text."""
+    digest = hashlib.sha256()
+
+    def add(name: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                add(f"{name}.{key}", item)
+        elif isinstance(value, np.ndarray):
+            head = f"{name} {value.dtype.str} {value.shape}\0"
+            digest.update(head.encode() + np.ascontiguousarray(value).tobytes())
+        else:
+            digest.update(f"{name} {value!r}\0".encode())
+
+    for name, value in args.items():
+        add(name, value)
+    return digest.hexdigest()[:16]
 
 
 class AnswerCache:
@@ -56,14 +91,27 @@ class AnswerCache:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self._memory: dict[str, Answers | str] = {}
+        self._keys: dict[tuple, str] = {}  # (spec, case, device, variant) -> key, this process
         self.hits = self.misses = 0
         self.seconds = 0.0  # spent computing answers
 
-    def key(self, spec: Spec, case: Case, device: str, variant: str | None = None) -> str:
-        identity = [spec.name, spec_version(spec), case.describe(), device]
-        identity += [reference.torch_version(), *([variant] if variant else [])]
-        descriptor = json.dumps(identity, sort_keys=True)
-        return hashlib.sha256(descriptor.encode()).hexdigest()[:32]
+    def key(
+        self,
+        spec: Spec,
+        args: dict[str, Any],
+        case: Case,
+        device: str,
+        variant: str | None = None,
+    ) -> str:
+        """The file name of the answer to `case`, whose inputs are `args`."""
+        short = (spec.name, case.key(), device, variant)
+        found = self._keys.get(short)
+        if found is None:
+            identity = [spec.name, case.describe(), inputs_digest(args), device, variant]
+            identity.append(sources_digest())
+            text = json.dumps(identity, sort_keys=True)
+            found = self._keys[short] = hashlib.sha256(text.encode()).hexdigest()[:32]
+        return found
 
     def __call__(
         self,
@@ -73,7 +121,7 @@ class AnswerCache:
         device: str,
         variant: str | None = None,
     ) -> Answers:
-        key = self.key(spec, case, device, variant)
+        key = self.key(spec, args, case, device, variant)
         found = self._memory.get(key)
         if found is None:
             found = self._read(key)

@@ -10,6 +10,7 @@ one-line message.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import math
@@ -26,7 +27,6 @@ from rich.console import Console  # noqa: E402
 
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
-from layercheck.plugin import listed  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
 from layercheck.specs import COURSES, DROPOUT_P, all_functions, catalog, with_dropout_p  # noqa: E402
 
@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         resume = "; run the same command again to resume" if options.command == "grade" else ""
         print(f"layercheck: interrupted{resume}", file=sys.stderr)
         return INTERRUPTED
+    finally:  # the process ends here: its exit need not traverse torch's objects (1 s)
+        gc.freeze()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -442,6 +444,8 @@ def _default_cache() -> Path:
 
 
 def _validate(options: argparse.Namespace) -> None:
+    from layercheck.plugin import listed  # pytest: only check needs it
+
     known = all_functions()
     for name in listed(options.functions or ""):
         if name not in known:

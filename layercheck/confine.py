@@ -32,14 +32,11 @@ the child runs without it (the README's threat model says what that leaves open)
 from __future__ import annotations
 
 import ctypes
-import glob
 import json
 import os
 import platform
 import resource
-import shutil
 import signal
-import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -435,6 +432,9 @@ def bubblewrap() -> str | None:
     switched off with ``LAYERCHECK_BUBBLEWRAP=off``."""
     if os.environ.get(BUBBLEWRAP_SWITCH, "").lower() in ("0", "off", "no", "false"):
         return None
+    import shutil  # here, not above: every sandboxed child imports this module (20 ms)
+    import subprocess
+
     binary = shutil.which("bwrap")
     if binary is None:
         try:
@@ -598,6 +598,7 @@ def system_readable(hidden: tuple[str, ...]) -> tuple[tuple[Path, int], ...]:
 def _package_folders() -> list[str]:
     """Every package folder (site-packages, dist-packages) of this interpreter and of the
     system's Pythons (a submission may put any readable folder on its own path)."""
+    import glob
     import site
 
     folders = [*sys.path, *site.getsitepackages()]
@@ -610,6 +611,7 @@ def _package_folders() -> list[str]:
 def _package_paths() -> list[str]:
     """Where the hidden packages are installed: what imports them here (editable installs
     included), and every copy in a package folder (`_package_folders`)."""
+    import glob
     import importlib.util
 
     paths = []

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from layercheck import reference
 from layercheck.cases import Case, upstream
 from layercheck.observe import (
     Candidate,
@@ -69,6 +68,8 @@ def answer(
 ) -> Answers:
     """Run the oracles (another convention's, given a `variant`) on `case`, whose inputs are
     `args`. Raises InvalidCase when the truth or the peer leaves the dtype's range."""
+    from layercheck import reference  # torch, imported where an answer is computed (2.8 s)
+
     dout = lru_cache(partial(upstream, case))
     truth = reference.solve(spec, args, "float64", "cpu", dout, variant=variant)
     peer = reference.solve(spec, args, case.dtype, device, dout, variant=variant)
@@ -188,6 +189,8 @@ def sensitivity_of(
     """How far the float64 truth of `quantity` moves when the inputs (dout included) and
     the intermediates the backward reuses are perturbed by one rounding of the case's dtype;
     computed for every quantity at once, on first use, into ``answers.sensitivity``."""
+    from layercheck import reference
+
     known = answers.sensitivity
     if not known:
         u, rng = EPS[case.dtype], case.rng(2)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -30,6 +31,7 @@ import os
 import re
 import secrets
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,6 @@ from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox, plain
 from layercheck.specs import DROPOUT_P, EDGE, PROFILES, REGISTRY, Spec, with_dropout_p
 from layercheck.verdicts import ERROR, FAIL, PASS, Check
-from oracle.conventions import VARIANTS
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16
@@ -338,18 +339,19 @@ def _conventions(
     spec: Spec, candidate, found: list[Check], plan: Plan, cache: AnswerCache
 ) -> list[str]:
     """Which other convention explains the failing checks of `found`, if any: the other
-    meaning of dropout's p, or a variant oracle (``oracle.conventions``). One is named only
-    when the submission passes those checks on every plan case of the spec, failing and
-    passing alike, under the same tolerance rule as the course's oracle; the cases they
-    failed on are tried first, and a convention they still fail is not tried on the rest.
-    Only failing values can be another convention's (a modified argument is no convention)."""
+    meaning of dropout's p, or one of the spec's ``conventions`` (a variant oracle). One is
+    named only when the submission passes those checks on every plan case of the spec,
+    failing and passing alike, under the same tolerance rule as the course's oracle; the
+    cases they failed on are tried first, and a convention they still fail is not tried on
+    the rest. Only failing values can be another convention's (a modified argument is no
+    convention)."""
     failing = {
         (c.function, c.quantity): c
         for c in found
         if c.verdict == FAIL and c.quantity.removesuffix(EDGE) in spec.values(c.function)
     }
     dtype = found[0].dtype if found else None
-    if not failing or not (VARIANTS.get(spec.forward) or not spec.oracle):
+    if not failing or not (spec.conventions or not spec.oracle):
         return []
     cases = plan.cases[spec.name, dtype]
     reported = [case for c in failing.values() for case in [c.case, *c.more_cases]]
@@ -376,8 +378,8 @@ def _conventions(
                 ]
         return []
     return [
-        f"{spec.forward} matches {variant}; this course's convention differs."
-        for variant in VARIANTS[spec.forward]
+        f"{spec.forward} matches {meaning}; this course's convention differs."
+        for variant, meaning in spec.conventions.items()
         if explains(plan.profile, functools.partial(cache, variant=variant))
     ]
 
@@ -424,12 +426,15 @@ def grade(
     else:
         global _BATCH
         _BATCH = (plan, cache, out, hidden)  # forked workers inherit the plan and the answers
+        gc.freeze()  # shared with the workers, not copied on write by their collections
         context = multiprocessing.get_context("fork")
         pool = concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
         )
         try:
             futures = [pool.submit(_grade_in_worker, name, path) for name, path in todo]
+            plotting = threading.Thread(target=gradebook.prepare_plotting, daemon=True)
+            plotting.start()  # meanwhile (the workers are forked): the histogram's library
             for future in concurrent.futures.as_completed(futures):
                 rows.append(future.result())
                 if progress:
@@ -440,6 +445,7 @@ def grade(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
+        gc.unfreeze()
     gradebook.write(out)
     return rows
 

@@ -157,10 +157,17 @@ def _summary(entries: list[Entry], columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def prepare_plotting() -> None:
+    """Import what the histogram needs (0.7 s), ahead of `write`, for a caller that waits
+    anyway (a grader whose workers grade)."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
 def _histogram(entries: list[Entry]) -> bytes:
     """A PNG of the total scores (Agg, no pyplot state): one bar per whole point up to 20
     points, else 20 bars over 0..max."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # 0.7 s: only for the plot
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # imported only for the plot
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6, 3.5), dpi=100)

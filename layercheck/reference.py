@@ -1,8 +1,9 @@
 """Runs the PyTorch oracles: the float64 truth and the in-dtype peer.
 
-This is the only harness module that imports torch; it is imported once per worker. Cases
-are small, so torch runs single-threaded: parallelism comes from the workers, and an
-intra-op thread pool on busy cores costs a hundred times the work it shares.
+This is the only harness module that imports torch; the others import it where an answer
+is computed, so that grading from cached answers never loads torch (2.8 s). Cases are
+small, so torch runs single-threaded: parallelism comes from the workers, and an intra-op
+thread pool on busy cores costs a hundred times the work it shares.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Other conventions a submission may have followed, as variants of the oracles.
 
-Keyed by forward name, then by a description a student can act on. Grading compares a
-failing submission with these, to say which convention it follows instead of the course's.
+Keyed by forward name, then by the convention's id; the spec of each forward says what each
+id means to a student (``Spec.conventions``). Grading compares a failing submission with
+these, to say which convention it follows instead of the course's.
 """
 
 import torch
@@ -68,36 +69,23 @@ def temporal_softmax_loss_per_token(x, y, mask):
 
 
 _BATCHNORM_VARIANTS = {
-    "the unbiased variance in the running statistics (torch's convention)": _unbiased_running_var,
-    "running statistics shaped (1, D) instead of (D,)": _row_shaped_running_stats,
-    "torch's momentum convention (running = (1 - momentum) * running + momentum * batch)": (
-        _torch_momentum
-    ),
+    "unbiased_running_var": _unbiased_running_var,
+    "row_shaped_running_stats": _row_shaped_running_stats,
+    "torch_momentum": _torch_momentum,
 }
 
+#: forward -> convention id -> oracle; each spec names the ids it recognises (``conventions``).
 VARIANTS = {
     "batchnorm_forward": {
-        why: make(layers.batchnorm_forward) for why, make in _BATCHNORM_VARIANTS.items()
+        name: make(layers.batchnorm_forward) for name, make in _BATCHNORM_VARIANTS.items()
     },
     "spatial_batchnorm_forward": {
-        why: make(conv_layers.spatial_batchnorm_forward)
-        for why, make in _BATCHNORM_VARIANTS.items()
-        if "(1, D)" not in why
+        name: make(conv_layers.spatial_batchnorm_forward)
+        for name, make in _BATCHNORM_VARIANTS.items()
+        if name != "row_shaped_running_stats"
     },
-    "lstm_step_forward": {
-        "torch's gate order i, f, g, o (the course's is i, f, o, g)": _torch_gate_order(
-            rnn_layers.lstm_step_forward
-        )
-    },
-    "lstm_forward": {
-        "torch's gate order i, f, g, o (the course's is i, f, o, g)": _torch_gate_order(
-            rnn_layers.lstm_forward
-        )
-    },
-    "svm_loss": {"torch's MultiMarginLoss, which also divides by C": svm_loss_over_classes},
-    "temporal_softmax_loss": {
-        "the mean over unmasked tokens (torch's ignore_index) instead of the sum divided by N": (
-            temporal_softmax_loss_per_token
-        )
-    },
+    "lstm_step_forward": {"torch_gate_order": _torch_gate_order(rnn_layers.lstm_step_forward)},
+    "lstm_forward": {"torch_gate_order": _torch_gate_order(rnn_layers.lstm_forward)},
+    "svm_loss": {"over_classes": svm_loss_over_classes},
+    "temporal_softmax_loss": {"per_token": temporal_softmax_loss_per_token},
 }

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import grade, rubric
+from layercheck import answer_cache, grade, rubric
 from layercheck.answer_cache import AnswerCache
+from layercheck.specs import REGISTRY
 from students import STARTER, honest_students, student_folder
 
 HERE = Path(__file__).parent
@@ -169,6 +170,19 @@ def test_oracle_answers_are_computed_once_and_reused(tmp_path):
     second = AnswerCache(tmp_path / "answers")
     grade.prepare(plan, second)
     assert first.misses > 0 and second.misses == 0 and second.hits == first.misses
+
+
+def test_an_answer_is_keyed_on_its_inputs_and_every_source_behind_it(tmp_path):
+    sources = {f"{path.parent.name}/{path.name}" for path in answer_cache.source_files()}
+    behind = {"specs/fully_connected.py", "layercheck/tolerance.py", "oracle/conventions.py"}
+    assert behind <= sources, f"not keyed on {behind - sources}"
+    spec = REGISTRY["affine"]
+    case = grade.plan(rubric.default("cs231n"), "cs231n", examples=2).cases["affine", "float64"][0]
+    args = spec.inputs(case)
+    changed = {**args, "x": args["x"] + 1}
+    key = AnswerCache(tmp_path).key(spec, args, case, "cpu")
+    assert AnswerCache(tmp_path).key(spec, changed, case, "cpu") != key
+    assert AnswerCache(tmp_path).key(spec, args, case, "cpu", "a variant") != key
 
 
 def test_the_grade_command_runs_from_outside_the_repository(batch, tmp_path):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from layercheck.reference import to_tensors
 from layercheck.specs import REGISTRY
 from oracle import ORACLES
+from oracle.conventions import VARIANTS
 
 ORACLE_SPECS = [spec for spec in REGISTRY.values() if spec.oracle]
 
@@ -71,3 +72,9 @@ def test_layernorm_oracle_normalises_rows_with_biased_variance():
     xhat = (x - x.mean(1, keepdim=True)) / torch.sqrt(x.var(1, correction=0, keepdim=True) + 1e-5)
     found = ORACLES["layernorm_forward"](x, gamma, beta, {"eps": 1e-5})["out"]
     torch.testing.assert_close(found, gamma * xhat + beta)
+
+
+def test_every_convention_a_spec_names_has_an_oracle_and_every_oracle_a_name():
+    named = {spec.forward: set(spec.conventions) for spec in REGISTRY.values() if spec.conventions}
+    oracles = {forward: set(variants) for forward, variants in VARIANTS.items()}
+    assert named == oracles, f"specs name {named}, oracle.conventions has {oracles}"

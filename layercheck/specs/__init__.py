@@ -108,6 +108,8 @@ class Spec:
       at a kink, float16 spreads the course's staged formulas overflow on) are observed on
       rows of their own, ``<quantity>_edge``; ``edge_properties`` are property quantities
       that are wholly edge tier (max-pool ties).
+    - ``conventions``: other conventions a failing forward may follow, by id (the key of
+      its oracle in ``oracle.conventions.VARIANTS``), each with what to tell the student.
     """
 
     forward: str
@@ -129,6 +131,7 @@ class Spec:
     edge: Mapping[str, Callable[[Case, dict[str, Any]], str | None]] = field(default_factory=dict)
     edge_properties: frozenset[str] = frozenset()
     profiles: frozenset[str] = frozenset(COURSES)  # the courses that have the layer
+    conventions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -18,6 +18,7 @@ from layercheck.cases import Case, dims, normal, parameters, seeds, upstream
 from layercheck.observe import Candidate, Unusable, invoke, unpack
 from layercheck.specs import Spec
 from layercheck.specs.fully_connected import (
+    BATCHNORM_CONVENTIONS,
     BATCHNORM_PARAMETERS,
     EPSILONS,
     SCALES,
@@ -297,6 +298,9 @@ SPECS = (
         reduction=lambda case: math.prod(case.sizes[n] for n in "NHW"),
         checks_backward=lambda case: case.params["mode"] == "train",
         edge={"dx": degenerate_spread(_per_channel, "bn_param")},
+        conventions={
+            id: why for id, why in BATCHNORM_CONVENTIONS.items() if id != "row_shaped_running_stats"
+        },
     ),
     Spec(
         forward="spatial_groupnorm_forward",

@@ -153,6 +153,14 @@ def _norm_case(draw, dtype: str, n_max: int, d_max: int, batchnorm: bool) -> Cas
 
 
 _LAYERNORM = parameters(eps=EPSILONS, scale=SCALES, shift=SHIFTS)
+#: Other conventions of batch normalization a failing forward may follow (spatial too).
+BATCHNORM_CONVENTIONS = {
+    "unbiased_running_var": "the unbiased variance in the running statistics (torch's convention)",
+    "row_shaped_running_stats": "running statistics shaped (1, D) instead of (D,)",
+    "torch_momentum": (
+        "torch's momentum convention (running = (1 - momentum) * running + momentum * batch)"
+    ),
+}
 BATCHNORM_PARAMETERS = parameters(
     # Test mode follows training, which leaves running statistics behind.
     where=lambda p: p["mode"] == "train" or p["running_stats"],
@@ -408,6 +416,7 @@ SPECS = (
         case=lambda dtype: _classifier_case(dtype, _SVM_SCALES),
         inputs=_svm_inputs,
         reduction=lambda case: case.sizes["N"] * case.sizes["C"],
+        conventions={"over_classes": "torch's MultiMarginLoss, which also divides by C"},
     ),
     Spec(
         forward="softmax_loss",
@@ -433,6 +442,7 @@ SPECS = (
         reduction=lambda case: case.sizes["N"],
         checks_backward=lambda case: case.params["mode"] == "train",
         edge={"dx": degenerate_spread(lambda args: args["x"].T, "bn_param")},
+        conventions=BATCHNORM_CONVENTIONS,
     ),
     Spec(
         forward="layernorm_forward",

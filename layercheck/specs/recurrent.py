@@ -95,6 +95,9 @@ def _temporal_softmax_inputs(case: Case) -> dict[str, Any]:
 _STEP = (("N", 1, 4), ("D", 1, 8), ("H", 1, 6))
 _SEQUENCE = (("N", 1, 3), ("T", 1, 6), ("D", 1, 6), ("H", 1, 6))
 _RNN_GRADS = (("dx", "x"), ("dWx", "Wx"), ("dWh", "Wh"), ("db", "b"))
+_TORCH_GATE_ORDER = {
+    "torch_gate_order": "torch's gate order i, f, g, o (the course's is i, f, o, g)"
+}
 
 
 def _longest(*names: str, gates: int = 1, over_time: bool = False):
@@ -154,6 +157,7 @@ SPECS = (
         inputs=lambda case: _cell_inputs(case, 4, sequence=False, cell_state=True),
         reduction=_longest("N", "D", "H", gates=4),
         profiles=RECURRENT_PROFILES,
+        conventions=_TORCH_GATE_ORDER,
     ),
     Spec(
         forward="lstm_forward",
@@ -165,6 +169,7 @@ SPECS = (
         inputs=lambda case: _cell_inputs(case, 4, sequence=True),
         reduction=_longest("N", "D", "H", gates=4, over_time=True),
         profiles=RECURRENT_PROFILES,
+        conventions=_TORCH_GATE_ORDER,
     ),
     Spec(
         forward="temporal_affine_forward",
@@ -193,5 +198,9 @@ SPECS = (
         rounding_scale=_temporal_softmax_rounding,
         edge={"loss": confident_logits},
         profiles=RECURRENT_PROFILES,
+        conventions={
+            "per_token": "the mean over unmasked tokens (torch's ignore_index) instead of the sum "
+            "divided by N"
+        },
     ),
 )
