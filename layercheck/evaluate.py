@@ -189,10 +189,10 @@ def sensitivity_of(
     """How far the float64 truth of `quantity` moves when the inputs (dout included) and
     the intermediates the backward reuses are perturbed by one rounding of the case's dtype;
     computed for every quantity at once, on first use, into ``answers.sensitivity``."""
-    from layercheck import reference
-
     known = answers.sensitivity
     if not known:
+        from layercheck import reference  # torch: only where the answer is new
+
         u, rng = EPS[case.dtype], case.rng(2)
         for _ in range(SENSITIVITY_DRAWS):
             moved = reference.solve(
