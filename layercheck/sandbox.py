@@ -54,6 +54,9 @@ STARTUP_S = 10.0
 #: Largest reply the parent reads (a huge array is refused, not buffered).
 MAX_REPLY = 64 << 20
 _THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: The numeric libraries' settings the child keeps from the grader (the kernel OpenBLAS
+#: picks, MKL's code path, numpy's CPU features): the same kernels compute the same bits.
+_NUMERIC = ("OPENBLAS_", "GOTOBLAS_", "MKL_", "OMP_", "KMP_", "BLIS_", "NPY_")
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 #: The longest text of the submission's kept as one line (an exception's, a load error).
 LINE_CHARS = 500
@@ -277,6 +280,7 @@ class Sandbox:
             except OSError:  # over the system's maximum, or not Linux
                 pass
         env = {
+            **{name: value for name, value in os.environ.items() if name.startswith(_NUMERIC)},
             "PATH": os.environ.get("PATH", os.defpath),
             "HOME": scratch,
             "TMPDIR": scratch,
