@@ -17,6 +17,7 @@ import math
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 # One BLAS thread per process, set before numpy loads: pytest-xdist workers inherit it.
@@ -28,7 +29,14 @@ from rich.console import Console  # noqa: E402
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
-from layercheck.specs import COURSES, DROPOUT_P, all_functions, catalog, with_dropout_p  # noqa: E402
+from layercheck.specs import (  # noqa: E402
+    COURSES,
+    DROPOUT_P,
+    all_functions,
+    catalog,
+    spec_of,
+    with_dropout_p,
+)
 
 DEFAULT_EXAMPLES = 50
 DEFAULT_OUT = "layercheck-report"
@@ -300,8 +308,9 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _grade(options: argparse.Namespace) -> int:
-    from layercheck import confine, grade, rubric
+    from layercheck import confine, grade, gradebook, rubric
     from layercheck.answer_cache import AnswerCache
+    from layercheck.unpack import UnpackError
 
     if not options.submissions.exists():
         raise UsageError(f"{options.submissions}: no such file or folder")
@@ -309,11 +318,21 @@ def _grade(options: argparse.Namespace) -> int:
         raise UsageError("--workers and --examples must be at least 1")
     if not 0 < options.call_limit <= options.budget:
         raise UsageError("--call-limit must be positive and at most --budget")
+    unpacked = tempfile.TemporaryDirectory(prefix="layercheck-batch-")
     try:
         chosen = rubric.load(options.rubric, _profile(options))
-        entries = grade.shard(grade.discover(options.submissions), options.shard)
-    except (rubric.RubricError, ValueError, OSError) as problem:
+        if options.submissions.suffix == ".zip" and options.submissions.is_file():
+            whole = grade.batch_in(options.submissions, Path(unpacked.name) / "batch")
+            options.submissions = whole or options.submissions
+        every = grade.discover(options.submissions)
+        entries = grade.shard(every, options.shard)
+    except (rubric.RubricError, ValueError, OSError, UnpackError) as problem:
         raise UsageError(str(problem)) from None
+    if not every:
+        raise UsageError(
+            f"{options.submissions}: no submissions in this folder (.py files, .zip files or "
+            "folders)"
+        )
     if options.shard and options.seed is None and options.seed_file is None:
         raise UsageError(
             "--shard: the shards of a batch meet the same cases: give each the same --seed-file "
@@ -341,6 +360,9 @@ def _grade(options: argparse.Namespace) -> int:
             f"  {row['name']}: {row['score']:g} / {row['max_score']:g} ({row['seconds']:.1f} s)"
         )
 
+    if options.shard:  # a merge then knows which of the n shards it has
+        options.out.mkdir(parents=True, exist_ok=True)
+        (options.out / gradebook.SHARD_FILE).write_text(f"{options.shard}\n")
     grade.grade(entries, batch, cache, options.out, workers=options.workers, progress=progress)
     console.print(f"gradebook: {options.out / 'gradebook.csv'} {options.out / 'summary.md'}")
     return 0
@@ -445,11 +467,20 @@ def _default_cache() -> Path:
 
 def _validate(options: argparse.Namespace) -> None:
     from layercheck.plugin import listed  # pytest: only check needs it
+    from layercheck.rubric import hint
 
     known = all_functions()
     for name in listed(options.functions or ""):
         if name not in known:
-            raise UsageError(f"unknown function {name!r} (known: {', '.join(known)})")
+            raise UsageError(f"unknown function {name!r}{hint(name, known)} (layercheck list)")
+    profile = _profile(options)
+    outside = [
+        name for name in listed(options.functions or "") if not spec_of(name).has(name, profile)
+    ]
+    if outside and len(outside) == len(listed(options.functions)):
+        raise UsageError(
+            f"nothing to check: {', '.join(outside)} not in {profile}'s course (--profile)"
+        )
     for dtype in listed(options.dtypes):
         if dtype not in DTYPES:
             raise UsageError(f"unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")

@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from layercheck.observe import last_line
 from layercheck.rubric import Rubric
 from layercheck.sandbox import Sandbox, plain
 from layercheck.specs import DROPOUT_P, EDGE, PROFILES, REGISTRY, Spec, with_dropout_p
+from layercheck.unpack import UnpackError, unpack
 from layercheck.verdicts import ERROR, FAIL, PASS, Check
 
 #: Cases per spec and dtype that every submission meets.
@@ -59,6 +61,8 @@ SEED_FILE = ".layercheck-seed"
 #: Files and folders that make a folder one submission rather than a batch of them.
 _COURSE_FILES = {"layers.py", "conv_layers.py", "rnn_layers.py"}
 _COURSE_PACKAGES = {"cs231n", "nndl"}
+#: The files that are one submission each: a .py file, or a zip of a student's files.
+SUBMISSION_FILES = (".py", ".zip")
 
 
 @dataclass
@@ -135,6 +139,11 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
     """(name, path) of each submission: `submissions` itself when it is a file or a course
     folder (it holds layers.py, conv_layers.py, rnn_layers.py, cs231n/ or nndl/), else one
     per entry of the folder, as an unpacked LMS export holds them."""
+    if submissions.is_file() and submissions.suffix not in SUBMISSION_FILES:
+        raise ValueError(
+            f"{submissions}: not a submission (a .py or .zip file, a course folder, or a "
+            "folder of them)"
+        )
     if submissions.is_file() or _is_one_submission(submissions):
         return [(_name(submissions), submissions)]
     entries = sorted(entry for entry in submissions.iterdir() if _passed_over(entry) is None)
@@ -147,6 +156,13 @@ def discover(submissions: Path) -> list[tuple[str, Path]]:
             n += 1
         named[name if n == 1 else f"{name}-{n}"] = entry
     return list(named.items())
+
+
+def batch_in(archive: Path, into: Path) -> Path | None:
+    """The folder of a zip's submissions when the zip holds a whole batch (a folder, .py or
+    .zip per student, unpacked into `into`); None when it is one student's files."""
+    folder = unpack(archive, into)
+    return None if _is_one_submission(folder) else folder
 
 
 def passed_over(submissions: Path) -> list[str]:
@@ -166,8 +182,8 @@ def _passed_over(entry: Path) -> str | None:
     """Why an entry of a batch folder is not a submission, or None when it is one."""
     if entry.name.startswith((".", "_")):
         return "a hidden or system entry"
-    if not (entry.is_symlink() or entry.is_dir() or entry.suffix == ".py"):
-        return "not a .py file or a folder"
+    if not (entry.is_symlink() or entry.is_dir() or entry.suffix in SUBMISSION_FILES):
+        return "not a .py file, a .zip file or a folder"
     return None
 
 
@@ -180,7 +196,7 @@ def _name(path: Path) -> str:
     """The entry's name, made safe for a folder and a CSV cell; where that changed it, a
     digest of the original keeps it unique whatever else the batch holds ("a b.py" and
     "a_b.py" are two submissions)."""
-    stem = path.stem if path.suffix == ".py" else path.name
+    stem = path.stem if path.suffix in SUBMISSION_FILES else path.name
     name = re.sub(r"[^\w.-]", "_", stem)[:_NAME_CHARS]  # a folder's name has 255 bytes at most
     if name != stem or not name:
         name = f"{name or 'submission'}-{hashlib.sha256(os.fsencode(stem)).hexdigest()[:6]}"
@@ -216,11 +232,18 @@ def grade_one(
     explore_errors: list[str] = []
     limits = {"wall_s": plan.wall_s, "startup_s": plan.startup_s, "budget_s": plan.budget_s}
     hidden = (*hidden, out, cache.folder)
-    sandbox = Sandbox(path, **limits, hidden=hidden)
     if refusal is None and path.is_symlink():
         refusal = f"{path.name} is a symbolic link: links are not graded (they may point anywhere)"
+    unpacked = tempfile.TemporaryDirectory(prefix="layercheck-zip-")  # where a zip's files go
+    files = path
+    if refusal is None and path.suffix == ".zip":
+        try:
+            files = unpack(path, Path(unpacked.name) / "submission")
+        except UnpackError as exc:
+            refusal = str(exc)
+    sandbox = Sandbox(files, **limits, hidden=hidden)
     try:
-        with contextlib.nullcontext() if refusal else sandbox:
+        with unpacked, contextlib.nullcontext() if refusal else sandbox:
             load_error = refusal or sandbox.load_error
             if load_error is None:
                 candidate = sandbox.candidate()

@@ -25,6 +25,9 @@ from layercheck.feedback import NOT_LOADED
 CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME = "gradebook.csv", "summary.md", "score_histogram.png"
 #: The batch's own files in the output folder: no submission is named like one.
 BATCH_FILES = frozenset({CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME})
+#: In a shard's output folder: which shard it is, ``i/n``, so that a merge can say which of
+#: the n are missing.
+SHARD_FILE = ".layercheck-shard"
 
 
 @dataclass
@@ -54,7 +57,9 @@ def write(out: Path, roots: list[Path] | None = None) -> None:
 
 def merge(out: Path, shards: list[Path]) -> None:
     """Copy every submission folder of `shards` into `out` and write the gradebook of the
-    whole batch. Raise ValueError (one line) when two shards hold the same submission."""
+    whole batch. Raise ValueError (one line) when two shards hold the same submission, or
+    when shards of an i/n split are missing or given twice."""
+    _require_every_shard(shards)
     read(shards)  # refuses duplicates before anything is copied
     plans = {
         json.loads(path.read_text(encoding="utf-8")).get("extra_data", {}).get("plan")
@@ -73,6 +78,33 @@ def merge(out: Path, shards: list[Path]) -> None:
             if Path(shard).resolve() != out.resolve():
                 shutil.copytree(results.parent, out / results.parent.name, dirs_exist_ok=True)
     write(out)
+
+
+def _require_every_shard(shards: list[Path]) -> None:
+    """Refuse a merge of i/n shards (`SHARD_FILE`) that lacks some of the n, repeats one,
+    or mixes splits; folders graded whole (no such file) merge as they are."""
+    marks = {}
+    for shard in shards:
+        try:
+            marks[shard] = (Path(shard) / SHARD_FILE).read_text().strip()
+        except OSError:
+            continue
+    if not marks:
+        return
+    split = {mark.partition("/")[2] for mark in marks.values()}
+    if len(split) > 1:
+        raise ValueError(f"the shards come from different splits: {', '.join(sorted(split))}")
+    n = int(split.pop())
+    given = [int(mark.partition("/")[0]) for mark in marks.values()]
+    twice = sorted({i for i in given if given.count(i) > 1})
+    if twice:
+        raise ValueError(f"shard {twice[0]}/{n} is given twice")
+    missing = [f"{i}/{n}" for i in range(1, n + 1) if i not in given]
+    if missing:
+        raise ValueError(
+            f"shard{'s' * (len(missing) > 1)} {', '.join(missing)} missing: merge every "
+            f"shard of the batch (its students would be left out of the gradebook)"
+        )
 
 
 def read(roots: list[Path]) -> list[Entry]:

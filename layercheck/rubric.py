@@ -289,13 +289,13 @@ def _item(
             raise RubricError(
                 f"{where}: {function} is not in profile {profile!r} (only in: {courses})"
             )
-        raise RubricError(f"{where}: unknown function {function!r}{_hint(function, functions)}")
+        raise RubricError(f"{where}: unknown function {function!r}{hint(function, functions)}")
     quantity = raw.get("quantity")
     if quantity is not None:
         if not isinstance(quantity, str) or quantity not in functions[function]:
             raise RubricError(
                 f"{where}: {function} has no quantity {quantity!r}"
-                f"{_hint(str(quantity), functions[function])}"
+                f"{hint(str(quantity), functions[function])}"
                 f" (its quantities: {', '.join(functions[function])})"
             )
     points = raw.get("points")
@@ -335,14 +335,14 @@ def _functions(profile: str) -> dict[str, tuple[str, ...]]:
 
 def _check_profile(profile: str, where: str) -> None:
     if profile not in PROFILES:
-        raise RubricError(f"{where}: unknown grading profile {profile!r}{_hint(profile, PROFILES)}")
+        raise RubricError(f"{where}: unknown grading profile {profile!r}{hint(profile, PROFILES)}")
 
 
 def _known_keys(table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
     for key in table:
         if key not in known:
             raise RubricError(
-                f"{where}: unknown key {key!r}{_hint(key, known)} (keys: {', '.join(known)})"
+                f"{where}: unknown key {key!r}{hint(key, known)} (keys: {', '.join(known)})"
             )
 
 
@@ -350,11 +350,11 @@ def _choice(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
     if isinstance(value, str) and value in allowed:
         return value
     raise RubricError(
-        f"{where}: bad {what} {value!r}{_hint(str(value), allowed)} (one of: {', '.join(allowed)})"
+        f"{where}: bad {what} {value!r}{hint(str(value), allowed)} (one of: {', '.join(allowed)})"
     )
 
 
-def _hint(word: str, choices: Any) -> str:
+def hint(word: str, choices: Any) -> str:
     """``; did you mean 'x'?`` for the closest of `choices`, or nothing."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""

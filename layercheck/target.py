@@ -1,19 +1,26 @@
-"""Finds the functions under test in a TARGET: a .py file, a folder of them, or a module.
+"""Finds the functions under test in a TARGET: a .py file, a folder of them, a zip of
+one, or a module.
 
-Files are imported as submodules of one synthetic package rooted at the target's folder,
-with the folder and its parent on ``sys.path``, so that course layouts import their
-siblings as they wrote them: ``from .layers import *``, ``from layers import *``,
-``from cs231n.layers import *``.
+Of a folder, only the files that define a function of the API are loaded (with what they
+import): a course's assignment folder also holds data loaders, notebooks' helpers, setup.py
+and Cython builds that need packages a grader does not have. Files are imported as
+submodules of one synthetic package rooted at the target's folder, with the folder, its
+parent and the folder above each package they lie in on ``sys.path``, so that course
+layouts import their siblings as they wrote them: ``from .layers import *``,
+``from layers import *``, ``from cs231n.layers import *``.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import importlib
 import importlib.util
 import itertools
 import re
+import shutil
 import sys
+import tempfile
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +71,8 @@ def _load(
     if target is None:  # the bundled impl, whatever folders the working directory holds
         return _functions([importlib.import_module(DEFAULT)], names), {}
     path = Path(target)
+    if path.suffix == ".zip" and path.is_file():  # a student's files as an LMS exports them
+        return _load(str(_unpacked(path)), names, strict=strict)
     if path.suffix == ".py":
         if not path.is_file():
             raise TargetError(f"{target}: no such file")
@@ -73,9 +82,16 @@ def _load(
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
         if not files:
             raise TargetError(f"{target}: no .py files in this folder")
+        files = [file for file in files if _defined_in(file, names)]
+        if not files:
+            raise TargetError(f"{target}: no .py file in this folder defines a function of the API")
         return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names, strict)
+    if path.is_file():
+        raise TargetError(f"{target}: not a Python file (.py), a folder or a module")
     if not _MODULE_NAME.match(target) or "/" in target:
         raise TargetError(f"{target}: no such file, folder or module")
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # as `python -m` finds a course's cs231n.layers
     try:
         module = importlib.import_module(target)
     except ModuleNotFoundError as exc:
@@ -103,7 +119,8 @@ def _load_files(
             problems[file] = f"{shown}: cannot read: {type(exc).__name__}"
     if strict and problems:
         raise TargetError(next(iter(problems.values())))
-    for entry in (str(folder.parent), str(folder)):
+    roots = {_import_root(file) for file in files}  # above nested cs231n/: cs231n.layers
+    for entry in (str(folder.parent), str(folder), *sorted(map(str, roots - {folder}))):
         if entry not in sys.path:
             sys.path.insert(0, entry)
     package = f"_layercheck_target_{next(_counter)}"
@@ -142,6 +159,27 @@ def _load_files(
         if name not in found
     }
     return found, lost
+
+
+def _unpacked(archive: Path) -> Path:
+    """The folder `archive`'s files are unpacked into, removed when the process ends."""
+    from layercheck.unpack import UnpackError, unpack
+
+    scratch = tempfile.mkdtemp(prefix="layercheck-zip-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    try:
+        return unpack(archive, Path(scratch) / archive.stem)
+    except UnpackError as exc:
+        raise TargetError(str(exc)) from None
+
+
+def _import_root(file: Path) -> Path:
+    """The folder from which `file` is importable by its package path: the first folder
+    above it that is not a package (holds no ``__init__.py``)."""
+    folder = file.parent
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def _defined_in(file: Path, names: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ definitions win) beside a copy of the ``impl`` package.
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import impl
@@ -90,3 +91,37 @@ def hollow_student(folder: Path, kind: str = "zeros") -> Path:
     text = _HOLLOW.format(kind=kind, names=all_functions())
     (folder / "layers.py").write_text(text)
     return folder
+
+
+#: What a course's assignment folder holds beside the layers: helpers that import packages a
+#: grader lacks (six), a Cython build never run, its setup.py, a notebook, datasets' script.
+_ASSIGNMENT_EXTRAS = {
+    "cs231n/data_utils.py": "from six.moves import cPickle\n\ndef load_CIFAR10(root):\n    pass\n",
+    "cs231n/im2col_cython.pyx": "cimport numpy as np\n",
+    "cs231n/fast_layers.py": "from cs231n.im2col_cython import col2im_cython, im2col_cython\n",
+    "cs231n/layer_utils.py": "from cs231n.fast_layers import *\nfrom cs231n.layers import *\n",
+    "cs231n/classifiers/__init__.py": "",
+    "cs231n/classifiers/cnn.py": "from cs231n.layer_utils import *\n",
+    "cs231n/setup.py": "from Cython.Build import cythonize\n",
+    "ConvolutionalNetworks.ipynb": '{"cells": [], "nbformat": 4, "nbformat_minor": 2}\n',
+    "cs231n/datasets/get_datasets.sh": "wget http://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz\n",
+}
+
+
+def assignment_folder(course: Path, folder: Path) -> Path:
+    """`folder`: a course's unpacked assignment (``assignment2/``) around the layers of
+    `course` (``tests/courses/<profile>``), with its other files (`_ASSIGNMENT_EXTRAS`)."""
+    shutil.copytree(course, folder)
+    for name, text in _ASSIGNMENT_EXTRAS.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+def zipped(folder: Path, archive: Path) -> Path:
+    """`folder` zipped as an LMS exports a student's upload: its files under its name."""
+    with zipfile.ZipFile(archive, "w") as writer:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                writer.write(path, path.relative_to(folder.parent).as_posix())
+    return archive

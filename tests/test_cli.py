@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from layercheck.specs import all_functions
+from students import assignment_folder, zipped
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 QUICK = ["--examples", "5", "--workers", "1", "--devices", "cpu"]
@@ -109,6 +110,20 @@ def test_course_layouts_load_with_their_sibling_imports(tmp_path, subject, extra
     assert set(verdicts(report).values()) == {"pass"}
 
 
+def test_an_assignment_folder_its_zip_and_its_module_check_as_the_bare_files_do(tmp_path):
+    course = Path(__file__).parent / "courses" / "cs231n"
+    folder = assignment_folder(course, tmp_path / "assignment2")  # six, Cython, notebooks...
+    archive = zipped(folder, tmp_path / "assignment2.zip")
+    functions = ["--functions", "affine_forward,conv_forward_naive,rnn_step_forward"]
+    bare = layercheck(tmp_path, str(course), *QUICK, *functions)[1]
+    assert bare and "pass" in verdicts(bare).values(), bare
+    for subject in (folder, archive):
+        process, report = layercheck(tmp_path, str(subject), *QUICK, *functions)
+        assert report and verdicts(report) == verdicts(bare), (subject, process.stderr)
+    process, report = layercheck(folder, "cs231n.layers", *QUICK, "--functions", "affine_forward")
+    assert process.returncode == 0 and report, process.stdout + process.stderr  # no PYTHONPATH
+
+
 def test_ucla_conv_layers_pass_and_layers_the_course_never_had_are_skipped(tmp_path):
     checked = (
         "conv_forward_naive,conv_backward_naive,max_pool_forward_naive,max_pool_backward_naive"
@@ -191,12 +206,15 @@ def test_a_function_that_raises_is_an_error_with_the_exceptions_last_line(tmp_pa
         (["no/such/file.py"], "no/such/file.py: no such file"),
         (["no_such_module_anywhere"], "no_such_module_anywhere: no such file, folder or module"),
         ([str(SUBMISSIONS / "syntax_error")], "layers.py:4: syntax error"),
-        (["--functions", "affine_forwrd"], "unknown function 'affine_forwrd'"),
+        (["--functions", "affine_forwrd"], "did you mean 'affine_forward'?"),
+        (["--functions", "layernorm_forward", "--profile", "cs231n-2017"], "nothing to check"),
+        (["notes.txt"], "notes.txt: not a Python file (.py), a folder or a module"),
         (["--dtypes", "bfloat16"], "unknown dtype 'bfloat16'"),
         (["--workers", "0"], "--workers must be a positive number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(tmp_path, args, expected):
+    (tmp_path / "notes.txt").write_text("my layers are in the other folder\n")
     process, report = layercheck(tmp_path, *args)
     assert process.returncode == 2
     lines = process.stderr.strip().splitlines()

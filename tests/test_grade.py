@@ -16,7 +16,7 @@ import pytest
 from layercheck import answer_cache, grade, rubric
 from layercheck.answer_cache import AnswerCache
 from layercheck.specs import REGISTRY
-from students import STARTER, honest_students, student_folder
+from students import STARTER, assignment_folder, honest_students, student_folder, zipped
 
 HERE = Path(__file__).parent
 EXAMPLES = 6
@@ -499,3 +499,34 @@ def test_names_are_unique_and_student_text_cannot_forge_a_status_or_markup(tmp_p
     feedback = (tmp_path / "out" / "a_b" / "feedback.md").read_text()
     assert "<img" not in feedback and "&lt;img" in feedback, feedback
     assert not any(line.startswith("## affine_forward: 2") for line in feedback.splitlines())
+
+
+def test_lms_exports_and_assignment_folders_grade_as_the_bare_files_do(tmp_path):
+    course = HERE / "courses" / "cs231n"
+    export = tmp_path / "export"
+    assignment_folder(course, export / "alice")  # the unpacked assignment folder, helpers and all
+    zipped(assignment_folder(course, tmp_path / "bob"), export / "bob.zip")  # a student's zip
+    (export / "carol.zip").write_bytes(b"PK not really a zip")
+    with zipfile.ZipFile(export / "dave.zip", "w") as evil:
+        evil.writestr("../../escaped.py", "def affine_forward(x, w, b):\n    return x\n")
+    whole = zipped(export, tmp_path / "export.zip")  # the LMS's batch download
+    common = ["--rubric", str(_small_rubric(tmp_path)), "--examples", str(EXAMPLES), "--seed", "1"]
+    bare = _layercheck(tmp_path, "grade", str(course), "--out", "bare", *common)
+    process = _layercheck(tmp_path, "grade", str(whole), "--out", "out", *common)
+    assert bare.returncode == 0 and process.returncode == 0, bare.stderr + process.stderr
+    rows = gradebook(tmp_path / "out")
+    full = gradebook(tmp_path / "bare")["cs231n"]["total"]
+    assert full == "6" and rows["alice"]["total"] == rows["bob"]["total"] == full, rows
+    for name, why in (("carol", "not a zip that can be read"), ("dave", "leaves the archive")):
+        text = json.loads((tmp_path / "out" / name / "results.json").read_text())["output"]
+        assert rows[name]["total"] == "0" and why in text, (name, text)
+    assert not (tmp_path / "escaped.py").exists() and not (tmp_path.parent / "escaped.py").exists()
+
+
+@pytest.mark.parametrize("given", ["empty", "notes.txt"])
+def test_grading_nothing_is_a_one_line_error(tmp_path, given):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("my layers are in the other folder\n")
+    process = _layercheck(tmp_path, "grade", given, "--out", "out")
+    assert process.returncode == 2 and len(process.stderr.strip().splitlines()) == 1, process
+    assert "no submissions" in process.stderr or "not a submission" in process.stderr
