@@ -472,6 +472,8 @@ def test_shards_share_a_seed_file_or_are_refused(batch, tmp_path):
         assert process.returncode == 0, process.stderr
     merged = _layercheck(tmp_path, "merge", "s1", "s2", "--out", "merged")
     assert merged.returncode == 2 and "different plans" in merged.stderr, merged.stderr
+    alone = _layercheck(tmp_path, "merge", "s1", "--out", "merged")
+    assert alone.returncode == 2 and "shard 2/2 missing" in alone.stderr, alone.stderr
 
 
 FORGER = """
