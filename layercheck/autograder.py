@@ -39,9 +39,15 @@ exec layercheck autograder run --profile {course} --dropout-p {dropout_p}{rubric
 """
 
 
-def build(zip_path: Path, rubric: Rubric, rubric_path: Path | None, profile: str) -> None:
+def build(
+    zip_path: Path,
+    rubric: Rubric,
+    rubric_path: Path | None,
+    profile: str,
+    assignment: str | None = None,
+) -> None:
     """Write the autograder zip for `rubric` (read from `rubric_path`, or the profile's
-    default when None) and `profile`."""
+    default, of `assignment` when given, when None) and `profile`."""
     torch = reference.torch_version().split("+")[0]
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
@@ -49,7 +55,7 @@ def build(zip_path: Path, rubric: Rubric, rubric_path: Path | None, profile: str
         plan = grade.plan(rubric, profile, seed=seed)
         grade.prepare(plan, AnswerCache(source / "answers"))
         (source / "setup.sh").write_text(_SETUP.format(torch=torch))
-        rubric_option = ""
+        rubric_option = f" --assignment {assignment}" if assignment is not None else ""
         if rubric_path is not None:
             shutil.copy(rubric_path, source / "rubric.toml")
             rubric_option = " --rubric rubric.toml"

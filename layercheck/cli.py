@@ -33,6 +33,7 @@ from layercheck.specs import (  # noqa: E402
     COURSES,
     DROPOUT_P,
     all_functions,
+    assignments_table,
     catalog,
     spec_of,
     with_dropout_p,
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--html", type=Path, help="also write the HTML page here")
     check.add_argument("--functions", help="comma-separated functions to check (default: all)")
+    _assignment_option(check, "only the functions")
     check.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     check.add_argument("--devices", default=",".join(DEVICES), help="comma-separated devices")
     check.add_argument(
@@ -123,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     grading.add_argument("--out", type=Path, required=True, help="folder for the results")
     grading.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
+    _assignment_option(grading, "the default rubric's items")
     _profile_options(grading)
     grading.add_argument("--workers", type=int, default=1, help="submissions graded at once")
     grading.add_argument("--shard", help="grade only the i-th of n slices of the batch: i/n")
@@ -195,6 +198,7 @@ def _parser() -> argparse.ArgumentParser:
     autograder.add_argument("action", choices=("build", "run"))
     autograder.add_argument("--out", type=Path, help="build: the zip to write")
     autograder.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
+    _assignment_option(autograder, "the default rubric's items")
     _profile_options(autograder)
     autograder.add_argument(
         "--root", type=Path, default=Path("/autograder"), help="run: Gradescope's root folder"
@@ -214,8 +218,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _profile_options(replaying)
     replaying.set_defaults(run=_repro)
-    listing = commands.add_parser("list", help="print the checked functions as a Markdown table")
-    listing.set_defaults(run=lambda options: print(catalog(), end="") or 0)
+    listing = commands.add_parser(
+        "list", help="print the checked functions, and each course's assignments, as Markdown"
+    )
+    listing.set_defaults(
+        run=lambda options: print(f"{catalog()}\n{assignments_table()}", end="") or 0
+    )
     return parser
 
 
@@ -231,6 +239,14 @@ def _profile_options(command: argparse.ArgumentParser) -> None:
         choices=DROPOUT_P,
         help="what dropout's p means this year, the keep or the drop probability "
         "(default: the profile's; UCLA C147 keeps in 2020 and 2025)",
+    )
+
+
+def _assignment_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--assignment",
+        help=f"{what} of one assignment of the profile's course (e.g. 2; layercheck list "
+        "shows each profile's)",
     )
 
 
@@ -320,7 +336,7 @@ def _grade(options: argparse.Namespace) -> int:
         raise UsageError("--call-limit must be positive and at most --budget")
     unpacked = tempfile.TemporaryDirectory(prefix="layercheck-batch-")
     try:
-        chosen = rubric.load(options.rubric, _profile(options))
+        chosen = rubric.load(options.rubric, _profile(options), options.assignment)
         if options.submissions.suffix == ".zip" and options.submissions.is_file():
             whole = grade.batch_in(options.submissions, Path(unpacked.name) / "batch")
             options.submissions = whole or options.submissions
@@ -448,13 +464,13 @@ def _autograder(options: argparse.Namespace) -> int:
     from layercheck import autograder, rubric
 
     try:
-        chosen = rubric.load(options.rubric, _profile(options))
+        chosen = rubric.load(options.rubric, _profile(options), options.assignment)
     except rubric.RubricError as problem:
         raise UsageError(str(problem)) from None
     if options.action == "build":
         if options.out is None:
             raise UsageError("autograder build needs --out FILE.zip")
-        autograder.build(options.out, chosen, options.rubric, chosen.profile)
+        autograder.build(options.out, chosen, options.rubric, chosen.profile, options.assignment)
         print(f"autograder: {options.out}")
         return 0
     return autograder.run(options.root, chosen, chosen.profile)
@@ -468,6 +484,17 @@ def _default_cache() -> Path:
 def _validate(options: argparse.Namespace) -> None:
     from layercheck.plugin import listed  # pytest: only check needs it
     from layercheck.rubric import hint
+    from layercheck.specs import assignment_functions
+
+    if options.assignment is not None:
+        if options.functions:
+            raise UsageError("give --assignment or --functions, not both")
+        try:
+            options.functions = ",".join(
+                assignment_functions(_profile(options), options.assignment)
+            )
+        except ValueError as exc:
+            raise UsageError(f"--assignment: {exc}") from None
 
     known = all_functions()
     for name in listed(options.functions or ""):

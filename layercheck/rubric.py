@@ -36,7 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from layercheck.cases import DTYPES
-from layercheck.specs import COURSES, DROPOUT_P, PROFILES, REGISTRY, spec_of, with_dropout_p
+from layercheck.specs import (
+    COURSES,
+    DROPOUT_P,
+    PROFILES,
+    REGISTRY,
+    assignment_functions,
+    spec_of,
+    with_dropout_p,
+)
 from layercheck.verdicts import PASS, SKIPPED, Check
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -195,27 +203,38 @@ class Rubric:
         )
 
 
-def default(profile: str) -> Rubric:
-    """What the course asks of `profile`: one visible 1-point item per value quantity and
-    property of every function the students write (not the starter code's), in float64,
-    core tier; no dtype_preserved. An item needs all its checks to pass."""
+def default(profile: str, assignment: str | None = None) -> Rubric:
+    """What the course asks of `profile` (in its `assignment` only, when given): one
+    visible 1-point item per value quantity and property of every function the students
+    write (not the starter code's), in float64, core tier; no dtype_preserved. An item needs
+    all its checks to pass. RubricError for an assignment the profile does not have."""
     _check_profile(profile, "rubric")
     provided = PROFILES[profile].provided
+    chosen = None
+    if assignment is not None:
+        try:
+            chosen = set(assignment_functions(profile, assignment))
+        except ValueError as exc:
+            raise RubricError(f"--assignment: {exc}") from None
     items = [
         Item(function, quantity, 1.0, "visible", f"{function}: {quantity}")
         for function, quantities in _functions(profile).items()
-        if function not in provided
+        if function not in provided and (chosen is None or function in chosen)
         for quantity in quantities
         if quantity not in UNASKED and spec_of(function).tier(quantity) == "core"
     ]
     return Rubric(items, DEFAULT_DTYPES, "all", profile)
 
 
-def load(path: str | Path | None, profile: str) -> Rubric:
-    """The rubric in the TOML file at `path` (the default rubric when None) for grading
-    under `profile`; raise RubricError on any mistake in it."""
+def load(path: str | Path | None, profile: str, assignment: str | None = None) -> Rubric:
+    """The rubric in the TOML file at `path` (the default rubric when None, of `assignment`
+    when given) for grading under `profile`; raise RubricError on any mistake in it."""
     if path is None:
-        return default(profile)
+        return default(profile, assignment)
+    if assignment is not None:
+        raise RubricError(
+            "--assignment chooses the default rubric's items; a rubric file lists its own"
+        )
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -75,3 +75,18 @@ def test_starter_code_is_not_graded_as_the_students(graded):
     profile, out = graded
     names = {t["name"].split(":")[0] for t in results(out, "honest")["tests"]}
     assert not names & PROFILES[profile].provided
+
+
+@pytest.mark.parametrize("profile, assignment", [("cs231n", "2"), ("ucla-c147", "5")])
+def test_an_assignment_alone_gets_full_marks_with_nothing_missing(tmp_path, profile, assignment):
+    """A submission of one assignment's files only (cs231n's assignment 2 is its layers.py,
+    without rnn_layers.py) graded with that assignment's preset."""
+    handed_in = tmp_path / "student"
+    shutil.copytree(COURSES / profile, handed_in, ignore=shutil.ignore_patterns("rnn_layers.py"))
+    plan = grade.plan(rubric.default(profile, assignment), profile, examples=EXAMPLES)
+    grade.grade_one("student", handed_in, plan, AnswerCache(tmp_path / "answers"), tmp_path)
+    found = results(tmp_path, "student")
+    checks = json.loads((tmp_path / "student" / "checks.json").read_text())
+    missing = {c["function"] for c in checks if c["verdict"] == "not_implemented"}
+    assert not missing, f"not implemented rows in an {assignment}-only grade: {missing}"
+    assert found["score"] == found["max_score"] > 0, [t for t in found["tests"] if not t["score"]]

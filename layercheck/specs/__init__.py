@@ -30,24 +30,66 @@ class Profile:
       ``batchnorm_backward_alt``): skipped, as a spec outside the profile is.
     - ``provided``: functions the course's starter code provides: checked, but not scored
       by the profile's default rubric.
+    - ``assignments``: each assignment (``--assignment``) -> the layers its starter files
+      hold, by spec name.
     """
 
     course: str
     dropout_p: str
     absent: frozenset[str] = frozenset()
     provided: frozenset[str] = frozenset()
+    assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+
+_FIRST_LAYERS = ("affine", "relu", "svm_loss", "softmax_loss")
+_RECURRENT_LAYERS = (
+    "rnn_step",
+    "rnn",
+    "word_embedding",
+    "lstm_step",
+    "lstm",
+    "temporal_affine",
+    "temporal_softmax_loss",
+)
+_CONVOLUTIONAL_LAYERS = ("conv", "max_pool", "spatial_batchnorm")
 
 _COURSES = {
-    "cs231n": Profile("cs231n", "keep", provided=frozenset({"temporal_softmax_loss"})),
+    "cs231n": Profile(
+        "cs231n",
+        "keep",
+        provided=frozenset({"temporal_softmax_loss"}),
+        assignments={
+            "1": _FIRST_LAYERS,  # the two-layer net's cs231n/layers.py
+            "2": (
+                *_FIRST_LAYERS,
+                "batchnorm",
+                "layernorm",
+                "dropout",
+                *_CONVOLUTIONAL_LAYERS,
+                "spatial_groupnorm",
+            ),
+            "3": _RECURRENT_LAYERS,
+        },
+    ),
     "cs231n-2017": Profile(
-        "cs231n-2017", "drop", provided=frozenset({"softmax_loss", "temporal_softmax_loss"})
+        "cs231n-2017",
+        "drop",
+        provided=frozenset({"softmax_loss", "temporal_softmax_loss"}),
+        assignments={
+            "2": (*_FIRST_LAYERS, "batchnorm", "dropout", *_CONVOLUTIONAL_LAYERS),
+            "3": _RECURRENT_LAYERS,
+        },
     ),
     "ucla-c147": Profile(
         "ucla-c147",
         "drop",
         absent=frozenset({"batchnorm_backward_alt"}),
         provided=frozenset({"softmax_loss"}),
+        assignments={
+            "3": _FIRST_LAYERS,  # nndl/layers.py: the fully connected nets
+            "4": ("batchnorm", "dropout"),
+            "5": _CONVOLUTIONAL_LAYERS,  # nndl/conv_layers.py
+        },
     ),
 }
 
@@ -232,6 +274,33 @@ def catalog() -> str:
                 if spec.has(function, course)
             )
             lines.append(f"| `{function}` | {', '.join(quantities)} | {courses} |")
+    return "\n".join(lines) + "\n"
+
+
+def assignment_functions(profile: str, assignment: str) -> list[str]:
+    """The functions of `profile`'s `assignment` (``--assignment``) that its course has;
+    ValueError naming the known assignments for another."""
+    known = PROFILES[profile].assignments
+    if assignment not in known:
+        listed = ", ".join(known) or "none"
+        raise ValueError(
+            f"{PROFILES[profile].course} has no assignment {assignment!r} (its assignments: "
+            f"{listed}; layercheck list shows what each holds)"
+        )
+    return [
+        function
+        for name in known[assignment]
+        for function in REGISTRY[name].functions
+        if REGISTRY[name].has(function, profile)
+    ]
+
+
+def assignments_table() -> str:
+    """A Markdown table of every profile's assignments and the layers each holds."""
+    lines = ["| profile | --assignment | layers |", "|---|---|---|"]
+    for name, course in _COURSES.items():
+        for assignment, layers in course.assignments.items():
+            lines.append(f"| {name} | {assignment} | {', '.join(layers)} |")
     return "\n".join(lines) + "\n"
 
 
