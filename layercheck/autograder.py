@@ -16,12 +16,17 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from layercheck import __version__, grade, reference
 from layercheck.answer_cache import AnswerCache
 from layercheck.rubric import Rubric
 from layercheck.specs import PROFILES
 
 PACKAGES = ("layercheck", "impl", "oracle")
+#: layercheck's files besides its modules (the report's schema, the HTML template), as the
+#: project's pyproject.toml lists them.
+PACKAGE_DATA = ["*.json", "templates/*.html"]
 
 _SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the image (Python 3.11 or newer is needed).
@@ -29,7 +34,7 @@ set -euo pipefail
 cd /autograder/source
 python3 -m pip install --upgrade pip
 python3 -m pip install torch=={torch} --index-url https://download.pytorch.org/whl/cpu
-python3 -m pip install ./layercheck_src
+python3 -m pip install numpy=={numpy} ./layercheck_src  # the answers are keyed on both versions
 """
 
 _RUN = """#!/usr/bin/env bash
@@ -54,7 +59,7 @@ def build(
         seed = grade.secret_seed(source / "answers" / grade.SEED_FILE)  # drawn for this build
         plan = grade.plan(rubric, profile, seed=seed)
         grade.prepare(plan, AnswerCache(source / "answers"))
-        (source / "setup.sh").write_text(_SETUP.format(torch=torch))
+        (source / "setup.sh").write_text(_SETUP.format(torch=torch, numpy=np.__version__))
         rubric_option = f" --assignment {assignment}" if assignment is not None else ""
         if rubric_path is not None:
             shutil.copy(rubric_path, source / "rubric.toml")
@@ -111,6 +116,8 @@ def _copy_sources(target: Path) -> None:
         f"dependencies = {requirements!r}\n\n"
         "[project.scripts]\n"
         'layercheck = "layercheck.cli:main"\n\n'
+        "[tool.setuptools.package-data]\n"
+        f"layercheck = {PACKAGE_DATA!r}\n\n"
         "[tool.setuptools.packages.find]\n"
         'include = ["layercheck*", "impl*", "oracle*"]\n'
     )

@@ -8,12 +8,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from layercheck import answer_cache, grade, rubric
+from layercheck import answer_cache, autograder, grade, rubric
 from layercheck.answer_cache import AnswerCache
 from layercheck.specs import REGISTRY
 from students import STARTER, assignment_folder, honest_students, student_folder, zipped
@@ -226,6 +228,18 @@ def test_the_gradescope_autograder_builds_and_grades_inside_its_layout(batch, tm
         opened.extractall(root / "source")
     assert {"setup.sh", "run_autograder", "rubric.toml", "layercheck_src/pyproject.toml"} <= names
     assert any(name.startswith("answers/") for name in names)
+    wheel = subprocess.run(  # what setup.sh installs holds the report's schema and template
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+        + ["-w", str(tmp_path / "wheel"), str(root / "source" / "layercheck_src")],
+        capture_output=True,
+        text=True,
+    )
+    assert wheel.returncode == 0, wheel.stderr
+    with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as built:
+        packaged = set(built.namelist())
+    assert {"layercheck/report.schema.json", "layercheck/templates/report.html"} <= packaged
+    project = tomllib.loads((HERE.parent / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["package-data"]["layercheck"] == autograder.PACKAGE_DATA
     shutil.copytree(batch / "bob", root / "submission")
     process = _layercheck(
         root / "source", "autograder", "run", "--root", str(root), "--rubric", "rubric.toml"
