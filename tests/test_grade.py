@@ -13,11 +13,12 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from layercheck import answer_cache, autograder, grade, rubric
 from layercheck.answer_cache import AnswerCache
-from layercheck.specs import REGISTRY
+from layercheck.specs import REGISTRY, convolutional, fully_connected
 from students import STARTER, assignment_folder, honest_students, student_folder, zipped
 
 HERE = Path(__file__).parent
@@ -185,6 +186,36 @@ def test_an_answer_is_keyed_on_its_inputs_and_every_source_behind_it(tmp_path):
     key = AnswerCache(tmp_path).key(spec, args, case, "cpu")
     assert AnswerCache(tmp_path).key(spec, changed, case, "cpu") != key
     assert AnswerCache(tmp_path).key(spec, args, case, "cpu", "a variant") != key
+
+
+def test_a_changed_input_builder_recomputes_exactly_the_answers_it_feeds(tmp_path, monkeypatch):
+    plan = grade.plan(rubric.default("cs231n"), "cs231n", examples=2)
+    grade.prepare(plan, AnswerCache(tmp_path))
+    cases = [
+        (REGISTRY[name], case)
+        for (name, _), drawn in plan.cases.items()
+        if REGISTRY[name].oracle
+        for case in drawn
+    ]
+    before = [spec.inputs(case)["x"] for spec, case in cases]
+    built = fully_connected.norm_inputs  # one edit to the builder the norm layers share ...
+
+    def shifted(*args, **kwargs):
+        inputs = built(*args, **kwargs)
+        return {**inputs, "x": inputs["x"] + 1}
+
+    for section in (fully_connected, convolutional):  # ... seen by every spec built with it
+        monkeypatch.setattr(section, "norm_inputs", shifted)
+    changed = [
+        spec.name
+        for (spec, case), x in zip(cases, before, strict=True)
+        if not np.array_equal(spec.inputs(case)["x"], x)
+    ]
+    assert set(changed) == {"batchnorm", "layernorm", "spatial_batchnorm", "spatial_groupnorm"}
+    again = AnswerCache(tmp_path)
+    grade.prepare(plan, again)
+    recomputed, reused = again.misses, again.hits
+    assert (recomputed, reused) == (len(changed), len(cases) - len(changed))
 
 
 def test_the_grade_command_runs_from_outside_the_repository(batch, tmp_path):
