@@ -541,6 +541,7 @@ def _print_summary(
     of checks."""
     from layercheck import repro
     from layercheck.feedback import case_text
+    from layercheck.report import idle_devices, idle_line
 
     console = Console(stderr=False, highlight=False, soft_wrap=True)
     checks, summary = document["checks"], document["summary"]
@@ -578,6 +579,8 @@ def _print_summary(
     )
     counts = ", ".join(f"{n} {verdict}" for verdict, n in summary["verdicts"].items() if n)
     console.print(f"checks by verdict: {counts}")
+    for device, reason in idle_devices(checks).items():
+        console.print(idle_line(checks, device, reason))
     console.print(f"reports: {json_path} {markdown_path}")
 
 

@@ -1,9 +1,11 @@
 """The report as one self-contained HTML page: inline CSS, plots as PNG data URIs, no scripts.
 
-The page has the verdict and margins, the checks not passing with their smallest cases, a
-grid of every check (rows and columns as in the Markdown report), the passing checks with
-the least headroom, per function the distribution of error / tolerance over the cases, every
-check's figures, and the environment. Reports of schema_version 1 have no ratio histograms:
+The page leads with what needs attention: the verdict and margins, a line per device that
+never ran (no GPU) instead of its columns, the checks not passing with their smallest cases;
+then a grid of every check that ran (rows and columns as in the Markdown report), the
+passing checks with the least headroom, per function (folded where all passed) the
+distribution of error / tolerance over the cases and every check's figures, and the
+environment. Reports of schema_version 1 have no ratio histograms:
 their checks are listed as having no distribution recorded.
 """
 
@@ -19,7 +21,7 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from layercheck.report import column_order, device_agreement, figure
+from layercheck.report import column_order, device_agreement, figure, idle_devices, idle_line
 from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
 
 #: How many passing checks "Worst cases" lists.
@@ -48,7 +50,9 @@ _TEMPLATES = jinja2.Environment(
 
 def render(document: dict[str, Any]) -> str:
     """The page for a report document (schema_version 1 or 2), as one HTML string."""
-    checks, meta, summary = document["checks"], document["meta"], document["summary"]
+    every, meta, summary = document["checks"], document["meta"], document["summary"]
+    idle = idle_devices(every)  # said once in the header, not as columns of "skipped"
+    checks = [c for c in every if c["device"] not in idle]
     columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
     functions: dict[str, list[dict]] = {}
@@ -60,7 +64,6 @@ def render(document: dict[str, Any]) -> str:
         functions.setdefault(check["function"], []).append(check)
         if check["verdict"] == NOT_IMPLEMENTED:
             missing.setdefault((check["function"], check["message"] or ""), []).append(check)
-    device_notes = _device_notes(checks)
     problems = sorted((c for c in checks if c["verdict"] in (FAIL, ERROR)), key=_problem_order)
     passing = [c for c in checks if c["verdict"] == PASS and _number(c["ratio"]) is not None]
     worst = sorted(passing, key=lambda c: _number(c["ratio"]), reverse=True)[:WORST]
@@ -71,10 +74,7 @@ def render(document: dict[str, Any]) -> str:
         worst_passing=_fmt(summary["worst_passing_ratio"]),
         best_failing=_fmt(summary["best_failing_ratio"]),
         counts=[(verdict, n) for verdict, n in summary["verdicts"].items() if n],
-        columns=[
-            {"dtype": dtype, "device": device, "note": device_notes.get(device)}
-            for dtype, device in columns
-        ],
+        columns=[{"dtype": dtype, "device": device} for dtype, device in columns],
         devices=_spans(device for _, device in columns),
         rows=[
             {"function": f, "quantity": q, "cells": [_cell(cells.get(col)) for col in columns]}
@@ -93,7 +93,7 @@ def render(document: dict[str, Any]) -> str:
         ],
         functions=[_function(name, its) for name, its in functions.items()],
         environment=[(key, _meta_value(key, value)) for key, value in meta.items()],
-        device_notes=device_notes,
+        idle=[idle_line(every, device, reason) for device, reason in idle.items()],
         amber_from=AMBER_FROM,
     )
 
@@ -190,6 +190,11 @@ def _function(name: str, checks: list[dict[str, Any]]) -> dict[str, Any]:
             plotted.setdefault(check["quantity"], []).append(check)
     return {
         "name": name,
+        "attention": any(c["verdict"] not in (PASS, SKIPPED) for c in checks),
+        "counts": ", ".join(
+            f"{sum(c['verdict'] == v for c in checks)} {v}"
+            for v in dict.fromkeys(c["verdict"] for c in checks)
+        ),
         "image": _plot(plotted) if plotted else None,
         "undistributed": [
             f"{c['quantity']} {c['dtype']}/{c['device']}" for c in ran if "ratio_counts" not in c
@@ -238,19 +243,6 @@ def _plot(quantities: dict[str, list[dict[str, Any]]]) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _device_notes(checks: list[dict[str, Any]]) -> dict[str, str]:
-    """Devices whose checks were all skipped for one reason -> that reason."""
-    reasons: dict[str, set] = {}
-    for check in checks:
-        skipped = check["verdict"] == SKIPPED
-        reasons.setdefault(check["device"], set()).add(check["message"] if skipped else None)
-    return {
-        device: next(iter(found))
-        for device, found in reasons.items()
-        if len(found) == 1 and None not in found
-    }
 
 
 def _spans(devices: Any) -> list[tuple[str, int]]:

@@ -146,9 +146,11 @@ def to_markdown(report: dict[str, Any]) -> str:
     """One table: a row per function and quantity, a column per dtype and device; each cell
     the verdict and the worst ratio of error over tolerance. Failures are listed below."""
     checks, meta, summary = report["checks"], report["meta"], report["summary"]
-    columns = sorted({(c["dtype"], c["device"]) for c in checks}, key=column_order)
+    idle = idle_devices(checks)
+    shown = [c for c in checks if c["device"] not in idle]
+    columns = sorted({(c["dtype"], c["device"]) for c in shown}, key=column_order)
     rows: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
-    for check in checks:
+    for check in shown:
         rows.setdefault((check["function"], check["quantity"]), {})[
             check["dtype"], check["device"]
         ] = check
@@ -163,6 +165,10 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"`{meta.get('profile')}`, numpy {meta.get('numpy')}, torch {meta.get('torch')}, "
         f"{meta.get('cpu')}, GPU: {meta.get('gpu') or 'none'}.",
         "",
+        *(
+            f"{idle_line(checks, device, reason)}.\n"
+            for device, reason in idle.items()
+        ),
         "| function | quantity | " + " | ".join(f"{d} {v}" for d, v in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]
@@ -178,7 +184,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             "float16 spreads the staged formulas overflow on); a grade scores them only when "
             "its rubric asks.",
         ]
-    skipped = sorted({c["message"] for c in checks if c["verdict"] == SKIPPED and c["message"]})
+    skipped = sorted({c["message"] for c in shown if c["verdict"] == SKIPPED and c["message"]})
     if skipped:
         lines += ["", "; ".join(skipped).capitalize() + "."]
     agreement = device_agreement(checks)
@@ -217,6 +223,26 @@ def to_markdown(report: dict[str, Any]) -> str:
                 found = descriptor(c["function"], c["quantity"], case)
                 lines.append(f"  failing case, replay: `{repro_command(target, found)}`")
     return "\n".join(lines) + "\n"
+
+
+def idle_devices(checks: list[dict[str, Any]]) -> dict[str, str]:
+    """Devices none of whose checks ran, all skipped for one reason (``skipped: CUDA not
+    available``) -> that reason: reports say it once instead of a column per dtype of it."""
+    reasons: dict[str, set] = {}
+    for check in checks:
+        skipped = check["verdict"] == SKIPPED
+        reasons.setdefault(check["device"], set()).add(check["message"] if skipped else None)
+    return {
+        device: next(iter(found))
+        for device, found in reasons.items()
+        if len(found) == 1 and None not in found
+    }
+
+
+def idle_line(checks: list[dict[str, Any]], device: str, reason: str) -> str:
+    """The one line that says a device never ran."""
+    count = sum(check["device"] == device for check in checks)
+    return f"{device}: {reason} ({count} checks; their rows are in the JSON report)"
 
 
 def device_agreement(checks: list[dict[str, Any]]) -> dict[tuple, tuple[float, float]]:

@@ -152,8 +152,11 @@ def test_grid_has_a_cell_per_check_with_its_verdict_linking_to_its_details(
     document = {"baseline": baseline, "planted": planted}[name]
     page = parse(pages[name])
     cells, elements = grid_cells(page), ids(page)
-    assert len(cells) == len(document["checks"])
-    for check in document["checks"]:
+    ran = [
+        c for c in document["checks"] if c["device"] not in report.idle_devices(document["checks"])
+    ]
+    assert len(cells) == len(ran)
+    for check in ran:
         cell = cells["#" + html.anchor(check)]
         assert f"v-{check['verdict']}" in cell.classes, (check, cell.classes)
         ratio = check["ratio"]
@@ -165,7 +168,7 @@ def test_grid_has_a_cell_per_check_with_its_verdict_linking_to_its_details(
         (th[0].text(), th[1].text())
         for th in (tr.find("th") for tr in page.by_id("grid").find("tr")[2:])
     ]
-    assert rows == list(dict.fromkeys((c["function"], c["quantity"]) for c in document["checks"]))
+    assert rows == list(dict.fromkeys((c["function"], c["quantity"]) for c in ran))
 
 
 def test_header_states_the_verdict_counts_and_margins(pages, baseline, planted):
@@ -276,18 +279,29 @@ def test_worst_cases_are_the_ten_passing_checks_with_least_headroom(pages, basel
     assert [row.find("td")[4].text() for row in rows] == [f"{r:.3g}" for r in ratios]
 
 
-def test_skipped_cuda_is_said_in_cells_and_environment(pages, baseline):
+def test_a_device_that_never_ran_is_one_line_not_columns(pages, baseline):
     page = parse(pages["baseline"])
-    cells = grid_cells(page)
     cuda = [c for c in baseline["checks"] if c["device"] == "cuda"]
-    assert cuda and all(cells["#" + html.anchor(c)].attrs["title"] == CUDA_SKIPPED for c in cuda)
+    assert cuda and all(c["message"] == CUDA_SKIPPED for c in cuda)  # the JSON keeps its rows
+    assert not any(html.anchor(c) in pages["baseline"] for c in cuda)
+    (line,) = page.find("p", "idle")
+    assert (
+        line.text()
+        == f"cuda: {CUDA_SKIPPED} ({len(cuda)} checks; their rows are in the JSON report)"
+    )
     environment = page.by_id("environment")
     fields = {tr.find("th")[0].text(): tr.find("td")[0].text() for tr in environment.find("tr")[1:]}
     assert list(fields) == list(baseline["meta"])
     assert fields["seed"] == "0" and fields["gpu"] == "none" and fields["functions"] == "all"
-    assert [p.text() for p in environment.find("p", "device-note")] == [
-        f"cuda columns: {CUDA_SKIPPED}"
-    ]
+
+
+def test_functions_that_passed_are_folded_and_failing_ones_open(planted):
+    page = parse(html.render(planted))
+    folded = {
+        section.attrs["id"]: "open" in section.find("details")[0].attrs
+        for section in page.by_id("functions").find("section", "function")
+    }
+    assert folded == {"function-affine_forward": False, "function-affine_backward": True}
 
 
 def test_write_creates_the_folder(tmp_path, planted):
