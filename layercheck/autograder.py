@@ -1,20 +1,32 @@
-"""Gradescope: the autograder zip, and the mode that runs inside it.
+"""Autograders of learning-management systems: what `build` writes for each, and the mode
+that runs inside it (`run`).
 
-The zip holds ``setup.sh`` (installs the CPU build of the torch this zip was built with, then
-layercheck from the sources in the zip), ``run_autograder``, the rubric, and the oracle's
-answers to every case of the plan, computed at build time, so grading a submission on
-Gradescope runs no oracle. Inside, ``layercheck autograder run`` grades
-``/autograder/submission`` and writes ``/autograder/results/results.json``.
+- **Gradescope**: a zip holding ``setup.sh`` (installs the CPU build of the torch this zip
+  was built with, its numpy, then layercheck from the sources in the zip), ``run_autograder``,
+  the rubric and the oracle's answers. Inside, ``layercheck autograder run`` grades
+  ``/autograder/submission`` into ``/autograder/results/results.json``.
+- **PrairieLearn** (external grading): a folder holding the grader image's ``Dockerfile``
+  (torch's CPU wheel, numpy, layercheck from ``layercheck_src``), ``serverFilesCourse/
+  layercheck/`` (``run.sh``, the entrypoint; the rubric; the answers) to copy into the course,
+  and ``info.json``, the question's ``externalGradingOptions``. Inside,
+  ``layercheck autograder run --target prairielearn`` grades ``/grade/student`` into
+  ``/grade/results/results.json``, PrairieLearn's format.
+
+Both ship the answers to every case of the plan, computed at build time with a secret seed
+drawn for the build, so grading a submission runs no oracle and never imports torch; the
+submission runs sandboxed as everywhere (README: threat model).
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +35,7 @@ from layercheck.answer_cache import AnswerCache
 from layercheck.rubric import Rubric
 from layercheck.specs import PROFILES
 
+TARGETS = ("gradescope", "prairielearn")
 PACKAGES = ("layercheck", "impl", "oracle")
 #: layercheck's files besides its modules (the report's schema, the HTML template), as the
 #: project's pyproject.toml lists them.
@@ -40,59 +53,131 @@ python3 -m pip install numpy=={numpy} ./layercheck_src  # the answers are keyed 
 _RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission.
 cd /autograder/source
-exec layercheck autograder run --profile {course} --dropout-p {dropout_p}{rubric}
+exec layercheck autograder run --profile {course} --dropout-p {dropout_p}{options}
 """
+
+_DOCKERFILE = """# The PrairieLearn external grader's image: docker build -t ORG/layercheck-grader .
+FROM python:3.11-slim
+RUN python3 -m pip install --no-cache-dir torch=={torch} \\
+        --index-url https://download.pytorch.org/whl/cpu \\
+    && python3 -m pip install --no-cache-dir numpy=={numpy}
+COPY layercheck_src /opt/layercheck_src
+RUN python3 -m pip install --no-cache-dir /opt/layercheck_src && rm -rf /opt/layercheck_src
+"""
+
+_PL_RUN = """#!/usr/bin/env bash
+# PrairieLearn's entrypoint for every submission (info.json: externalGradingOptions).
+cd /grade/serverFilesCourse/layercheck
+exec layercheck autograder run --target prairielearn --root /grade \\
+    --profile {course} --dropout-p {dropout_p}{options}
+"""
+
+#: Where a PrairieLearn course keeps the grader's files, under serverFilesCourse.
+PL_FOLDER = "layercheck"
 
 
 def build(
-    zip_path: Path,
+    out: Path,
     rubric: Rubric,
     rubric_path: Path | None,
     profile: str,
     assignment: str | None = None,
+    target: str = "gradescope",
 ) -> None:
-    """Write the autograder zip for `rubric` (read from `rubric_path`, or the profile's
-    default, of `assignment` when given, when None) and `profile`."""
-    torch = reference.torch_version().split("+")[0]
+    """Write `target`'s autograder to `out` (Gradescope: a zip; PrairieLearn: a folder) for
+    `rubric` (read from `rubric_path`, or the profile's default, of `assignment` when given,
+    when None) and `profile`."""
+    versions = {"torch": reference.torch_version().split("+")[0], "numpy": np.__version__}
+    conventions = PROFILES[profile]
+    options = f" --assignment {assignment}" if assignment is not None else ""
+    options += " --rubric rubric.toml" if rubric_path is not None else ""
+    command = {"course": conventions.course, "dropout_p": conventions.dropout_p}
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
-        seed = grade.secret_seed(source / "answers" / grade.SEED_FILE)  # drawn for this build
+        grader = source if target == "gradescope" else source / "serverFilesCourse" / PL_FOLDER
+        seed = grade.secret_seed(grader / "answers" / grade.SEED_FILE)  # drawn for this build
         plan = grade.plan(rubric, profile, seed=seed)
-        grade.prepare(plan, AnswerCache(source / "answers"))
-        (source / "setup.sh").write_text(_SETUP.format(torch=torch, numpy=np.__version__))
-        rubric_option = f" --assignment {assignment}" if assignment is not None else ""
+        grade.prepare(plan, AnswerCache(grader / "answers"))
         if rubric_path is not None:
-            shutil.copy(rubric_path, source / "rubric.toml")
-            rubric_option = " --rubric rubric.toml"
-        conventions = PROFILES[profile]
-        (source / "run_autograder").write_text(
-            _RUN.format(
-                course=conventions.course, dropout_p=conventions.dropout_p, rubric=rubric_option
-            )
-        )
+            shutil.copy(rubric_path, grader / "rubric.toml")
         _copy_sources(source / "layercheck_src")
-        zip_path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(source.rglob("*")):
-                if path.is_file():
-                    info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
-                    if path.name in ("setup.sh", "run_autograder"):
-                        info.external_attr = 0o755 << 16
-                    archive.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
+        if target == "gradescope":
+            _executable(source / "setup.sh", _SETUP.format(**versions))
+            _executable(source / "run_autograder", _RUN.format(**command, options=options))
+            _zip(source, out)
+            return
+        (source / "Dockerfile").write_text(_DOCKERFILE.format(**versions))
+        _executable(grader / "run.sh", _PL_RUN.format(**command, options=options))
+        external = {
+            "gradingMethod": "External",
+            "externalGradingOptions": {
+                "enabled": True,
+                "image": "ORG/layercheck-grader",
+                "serverFilesCourse": [f"{PL_FOLDER}/"],
+                "entrypoint": f"/grade/serverFilesCourse/{PL_FOLDER}/run.sh",
+                "timeout": 600,
+            },
+        }
+        (source / "info.json").write_text(json.dumps(external, indent=2) + "\n")
+        shutil.copytree(source, out, dirs_exist_ok=True)
 
 
-def run(root: Path, rubric: Rubric, profile: str) -> int:
-    """Grade ``root/submission`` into ``root/results/results.json`` (Gradescope's layout),
-    with the answers and the build's secret seed shipped in ``root/source/answers`` (which
-    the submission cannot read)."""
-    answers = root / "source" / "answers"
+def run(root: Path, rubric: Rubric, profile: str, target: str = "gradescope") -> int:
+    """Grade the submission of `target`'s layout under `root` into its results file, with
+    the answers and the build's secret seed shipped beside the grader (which the submission
+    cannot read): Gradescope's ``root/submission`` into ``root/results/results.json``;
+    PrairieLearn's ``root/student`` into ``root/results/results.json``, its format."""
+    if target == "gradescope":
+        answers, submission = root / "source" / "answers", root / "submission"
+    else:
+        answers = root / "serverFilesCourse" / PL_FOLDER / "answers"
+        submission = root / "student"
     plan = grade.plan(rubric, profile, seed=int((answers / grade.SEED_FILE).read_text()))
-    cache = AnswerCache(answers)
     with tempfile.TemporaryDirectory() as scratch:
-        grade.grade_one("submission", root / "submission", plan, cache, Path(scratch))
-        (root / "results").mkdir(parents=True, exist_ok=True)
-        shutil.copy(Path(scratch) / "submission" / "results.json", root / "results")
+        grade.grade_one("submission", submission, plan, AnswerCache(answers), Path(scratch))
+        results = json.loads((Path(scratch) / "submission" / "results.json").read_text())
+    (root / "results").mkdir(parents=True, exist_ok=True)
+    if target == "prairielearn":
+        results = prairielearn_results(results)
+    (root / "results" / "results.json").write_text(json.dumps(results, indent=1))
     return 0
+
+
+def prairielearn_results(gradescope: dict[str, Any]) -> dict[str, Any]:
+    """Gradescope's results.json as PrairieLearn's: the score a fraction of the maximum,
+    one test per rubric item (a hidden item's output withheld, as Gradescope withholds it)."""
+    most = gradescope["max_score"]
+    return {
+        "gradable": True,
+        "score": gradescope["score"] / most if most else 0.0,
+        "message": gradescope["output"].splitlines()[0] if gradescope["output"] else "",
+        "output": gradescope["output"],
+        "tests": [
+            {
+                "name": test["name"],
+                "points": test["score"],
+                "max_points": test["max_score"],
+                "output": test["output"] if test["visibility"] != "hidden" else "",
+            }
+            for test in gradescope["tests"]
+        ],
+    }
+
+
+def _executable(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def _zip(source: Path, archive: Path) -> None:
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as writer:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
+                if path.name in ("setup.sh", "run_autograder"):
+                    info.external_attr = 0o755 << 16
+                writer.writestr(info, path.read_bytes(), zipfile.ZIP_DEFLATED)
 
 
 def _copy_sources(target: Path) -> None:

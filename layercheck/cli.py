@@ -194,14 +194,26 @@ def _parser() -> argparse.ArgumentParser:
     rendering.add_argument("--html", type=Path, help="write the HTML page here")
     rendering.add_argument("--markdown", type=Path, help="write the Markdown here")
     rendering.set_defaults(run=_report)
-    autograder = commands.add_parser("autograder", help="Gradescope: build the zip, or run in it")
+    autograder = commands.add_parser(
+        "autograder", help="Gradescope or PrairieLearn: build the autograder, or run in it"
+    )
     autograder.add_argument("action", choices=("build", "run"))
-    autograder.add_argument("--out", type=Path, help="build: the zip to write")
+    autograder.add_argument(
+        "--target",
+        choices=("gradescope", "prairielearn"),
+        default="gradescope",
+        help="the LMS (default: gradescope)",
+    )
+    autograder.add_argument(
+        "--out", type=Path, help="build: the zip (Gradescope) or folder (PrairieLearn) to write"
+    )
     autograder.add_argument("--rubric", type=Path, help="rubric TOML (default: the profile's)")
     _assignment_option(autograder, "the default rubric's items")
     _profile_options(autograder)
     autograder.add_argument(
-        "--root", type=Path, default=Path("/autograder"), help="run: Gradescope's root folder"
+        "--root",
+        type=Path,
+        help="run: the LMS's root folder (default: /autograder, PrairieLearn's /grade)",
     )
     autograder.set_defaults(run=_autograder)
     replaying = commands.add_parser(
@@ -469,11 +481,20 @@ def _autograder(options: argparse.Namespace) -> int:
         raise UsageError(str(problem)) from None
     if options.action == "build":
         if options.out is None:
-            raise UsageError("autograder build needs --out FILE.zip")
-        autograder.build(options.out, chosen, options.rubric, chosen.profile, options.assignment)
+            what = "FILE.zip" if options.target == "gradescope" else "FOLDER"
+            raise UsageError(f"autograder build needs --out {what}")
+        autograder.build(
+            options.out,
+            chosen,
+            options.rubric,
+            chosen.profile,
+            options.assignment,
+            target=options.target,
+        )
         print(f"autograder: {options.out}")
         return 0
-    return autograder.run(options.root, chosen, chosen.profile)
+    root = options.root or Path("/autograder" if options.target == "gradescope" else "/grade")
+    return autograder.run(root, chosen, chosen.profile, target=options.target)
 
 
 def _default_cache() -> Path:

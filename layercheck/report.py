@@ -165,10 +165,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"`{meta.get('profile')}`, numpy {meta.get('numpy')}, torch {meta.get('torch')}, "
         f"{meta.get('cpu')}, GPU: {meta.get('gpu') or 'none'}.",
         "",
-        *(
-            f"{idle_line(checks, device, reason)}.\n"
-            for device, reason in idle.items()
-        ),
+        *(f"{idle_line(checks, device, reason)}.\n" for device, reason in idle.items()),
         "| function | quantity | " + " | ".join(f"{d} {v}" for d, v in columns) + " |",
         "|---|---|" + "---|" * len(columns),
     ]

@@ -246,38 +246,67 @@ def test_a_rubric_with_a_typo_is_refused_with_one_line(batch, tmp_path):
     assert len(lines) == 1 and "dbb" in lines[0] and "db" in lines[0], process.stderr
 
 
-def test_the_gradescope_autograder_builds_and_grades_inside_its_layout(batch, tmp_path):
-    archive = tmp_path / "autograder.zip"
+@pytest.mark.parametrize("target", ["gradescope", "prairielearn"])
+def test_an_lms_autograder_builds_and_grades_in_its_layout_as_grade_does(batch, tmp_path, target):
     rubric_path = _small_rubric(tmp_path)
-    process = _layercheck(
-        tmp_path, "autograder", "build", "--out", str(archive), "--rubric", str(rubric_path)
-    )
+    built = tmp_path / ("autograder.zip" if target == "gradescope" else "prairielearn")
+    options = ("--target", target, "--rubric", str(rubric_path))
+    process = _layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
     assert process.returncode == 0, process.stderr
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(archive) as opened:
-        names = set(opened.namelist())
-        opened.extractall(root / "source")
-    assert {"setup.sh", "run_autograder", "rubric.toml", "layercheck_src/pyproject.toml"} <= names
-    assert any(name.startswith("answers/") for name in names)
-    wheel = subprocess.run(  # what setup.sh installs holds the report's schema and template
+    root = tmp_path / "root"
+    if target == "gradescope":
+        with zipfile.ZipFile(built) as opened:
+            names = set(opened.namelist())
+            opened.extractall(root / "source")
+        assert {
+            "setup.sh",
+            "run_autograder",
+            "rubric.toml",
+            "layercheck_src/pyproject.toml",
+        } <= names
+        grader, submission, sources = root / "source", root / "submission", root / "source"
+    else:  # the course copies serverFilesCourse/; the image is built from the Dockerfile
+        shutil.copytree(built / "serverFilesCourse", root / "serverFilesCourse")
+        grader, submission, sources = (
+            root / "serverFilesCourse" / "layercheck",
+            root / "student",
+            built,
+        )
+        external = json.loads((built / "info.json").read_text())["externalGradingOptions"]
+        assert Path(external["entrypoint"]).relative_to("/grade") == (
+            grader / "run.sh"
+        ).relative_to(root)
+        assert "COPY layercheck_src" in (built / "Dockerfile").read_text()
+    assert any((grader / "answers").iterdir())
+    wheel = subprocess.run(  # what the image installs holds the report's schema and template
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["-w", str(tmp_path / "wheel"), str(root / "source" / "layercheck_src")],
+        + ["-w", str(tmp_path / "wheel"), str(sources / "layercheck_src")],
         capture_output=True,
         text=True,
     )
     assert wheel.returncode == 0, wheel.stderr
-    with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as built:
-        packaged = set(built.namelist())
-    assert {"layercheck/report.schema.json", "layercheck/templates/report.html"} <= packaged
+    with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as packaged:
+        files = set(packaged.namelist())
+    assert {"layercheck/report.schema.json", "layercheck/templates/report.html"} <= files
     project = tomllib.loads((HERE.parent / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["package-data"]["layercheck"] == autograder.PACKAGE_DATA
-    shutil.copytree(batch / "bob", root / "submission")
-    process = _layercheck(
-        root / "source", "autograder", "run", "--root", str(root), "--rubric", "rubric.toml"
-    )
+    shutil.copytree(batch / "bob", submission)
+    run = ("autograder", "run", "--target", target, "--root", str(root), "--rubric", "rubric.toml")
+    process = _layercheck(grader, *run)
     assert process.returncode == 0, process.stderr
-    results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == 3 and results["max_score"] == 6
+    found = json.loads((root / "results" / "results.json").read_text())
+    seed = str(grader / "answers" / grade.SEED_FILE)  # the build's: the same cases
+    direct = ("--rubric", str(rubric_path), "--seed-file", seed, "--out", "direct")
+    assert _layercheck(tmp_path, "grade", str(batch / "bob"), *direct).returncode == 0
+    expected = results_of(tmp_path / "direct", "bob")
+    points = {test["name"]: test["score"] for test in expected["tests"]}
+    assert expected["score"] == 3 and expected["max_score"] == 6
+    if target == "gradescope":
+        assert {t["name"]: t["score"] for t in found["tests"]} == points
+        assert (found["score"], found["max_score"]) == (3, 6)
+    else:
+        assert {t["name"]: t["points"] for t in found["tests"]} == points
+        assert found["gradable"] and found["score"] == 0.5
 
 
 def _small_rubric(folder: Path) -> Path:
