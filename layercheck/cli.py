@@ -352,6 +352,8 @@ def _grade(options: argparse.Namespace) -> int:
         if options.submissions.suffix == ".zip" and options.submissions.is_file():
             whole = grade.batch_in(options.submissions, Path(unpacked.name) / "batch")
             options.submissions = whole or options.submissions
+        students = grade.by_student(options.submissions, Path(unpacked.name) / "students")
+        options.submissions = students or options.submissions
         every = grade.discover(options.submissions)
         entries = grade.shard(every, options.shard)
     except (rubric.RubricError, ValueError, OSError, UnpackError) as problem:

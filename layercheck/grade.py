@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import shutil
 import signal
 import tempfile
 import threading
@@ -163,6 +164,34 @@ def batch_in(archive: Path, into: Path) -> Path | None:
     .zip per student, unpacked into `into`); None when it is one student's files."""
     folder = unpack(archive, into)
     return None if _is_one_submission(folder) else folder
+
+
+#: A Canvas export's file name: the student (last and first names), ``LATE`` where it was,
+#: the user and submission ids, then the uploaded file's own name (``-1`` on a resubmission).
+_CANVAS = re.compile(r"(?P<student>[a-z0-9]+)_(?:late_)?(?P<user>\d+)_\d+_(?P<file>.+)", re.I)
+
+
+def by_student(folder: Path, into: Path) -> Path | None:
+    """Where `folder` is a Canvas export (every .py or .zip entry named
+    ``student_id_submission_file``), each student's files copied under their own names into
+    ``into/<student>_<id>/`` (a student's zip as ``into/<student>_<id>.zip``); returns
+    `into`, or None for any other folder."""
+    if not folder.is_dir() or any(_passed_over(e) is None for e in folder.iterdir() if e.is_dir()):
+        return None  # folders are submissions of their own: not Canvas's layout
+    files = [entry for entry in folder.iterdir() if entry.suffix in SUBMISSION_FILES]
+    named = [(entry, _CANVAS.fullmatch(entry.name)) for entry in files if entry.is_file()]
+    if not named or not all(match for _, match in named) or len(named) != len(files):
+        return None
+    for entry, match in named:
+        student = f"{match['student'].lower()}_{match['user']}"
+        original = re.sub(r"-\d+(?=\.\w+$)", "", match["file"])  # layers-1.py: resubmitted
+        if entry.suffix == ".zip":
+            destination = into / f"{student}.zip"
+        else:
+            destination = into / student / original
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry, destination)
+    return into
 
 
 def passed_over(submissions: Path) -> list[str]:

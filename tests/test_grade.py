@@ -597,6 +597,19 @@ def test_lms_exports_and_assignment_folders_grade_as_the_bare_files_do(tmp_path)
         text = json.loads((tmp_path / "out" / name / "results.json").read_text())["output"]
         assert rows[name]["total"] == "0" and why in text, (name, text)
     assert not (tmp_path / "escaped.py").exists() and not (tmp_path.parent / "escaped.py").exists()
+    canvas = tmp_path / "canvas"  # Canvas's export: student_userid_submissionid_file
+    canvas.mkdir()
+    files = course / "cs231n"
+    shutil.copy(files / "layers.py", canvas / "doejane_LATE_12345_67890_layers-1.py")
+    shutil.copy(files / "rnn_layers.py", canvas / "doejane_12345_67891_rnn_layers.py")
+    (canvas / "roebob_23456_67892_layers.py").write_text(STARTER.read_text())
+    process = _layercheck(tmp_path, "grade", str(canvas), "--out", "canvas-out", *common)
+    assert process.returncode == 0, process.stderr
+    rows = gradebook(tmp_path / "canvas-out")
+    assert {name: row["total"] for name, row in rows.items()} == {
+        "doejane_12345": full,
+        "roebob_23456": "0",
+    }
 
 
 @pytest.mark.parametrize("given", ["empty", "notes.txt"])
