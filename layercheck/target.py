@@ -1,9 +1,10 @@
 """Finds the functions under test in a TARGET: a .py file, a folder of them, a zip of
 one, or a module.
 
-Of a folder, only the files that define a function of the API are loaded (with what they
-import): a course's assignment folder also holds data loaders, notebooks' helpers, setup.py
-and Cython builds that need packages a grader does not have. Files are imported as
+Of a folder, only the files that name a function of the API are loaded (with what they
+import), and a helper among them (defining no API function itself) that cannot be loaded
+costs nothing: a course's assignment folder also holds data loaders, notebooks' helpers,
+setup.py and Cython builds that need packages a grader does not have. Files are imported as
 submodules of one synthetic package rooted at the target's folder, with the folder, its
 parent and the folder above each package they lie in on ``sys.path``, so that course
 layouts import their siblings as they wrote them: ``from .layers import *``,
@@ -82,9 +83,9 @@ def _load(
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
         if not files:
             raise TargetError(f"{target}: no .py files in this folder")
-        files = [file for file in files if _defined_in(file, names)]
+        files = [file for file in files if _mentions(file, names)]
         if not files:
-            raise TargetError(f"{target}: no .py file in this folder defines a function of the API")
+            raise TargetError(f"{target}: no .py file in this folder names a function of the API")
         return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names, strict)
     if path.is_file():
         raise TargetError(f"{target}: not a Python file (.py), a folder or a module")
@@ -107,8 +108,11 @@ def _load_files(
     folder: Path, files: list[Path], names: list[str], strict: bool
 ) -> tuple[dict[str, Callable], dict[str, str]]:
     """The functions of `names` the `files` define, and the lost ones (see `load_partial`);
-    when `strict`, the first file that cannot be loaded is a TargetError."""
+    when `strict`, the first file that cannot be loaded is a TargetError. A helper (a file
+    among others that defines none of `names` itself, such as a course's ``layer_utils.py``
+    importing an unbuilt Cython module) that cannot be loaded costs nothing."""
     problems: dict[Path, str] = {}
+    helpers = {file for file in files if len(files) > 1 and not _defined_in(file, names)}
     for file in files:
         shown = file.relative_to(folder)  # no path of the grading machine in a message
         try:
@@ -117,6 +121,8 @@ def _load_files(
             problems[file] = f"{shown}:{exc.lineno}: syntax error: {exc.msg}"
         except (OSError, ValueError) as exc:
             problems[file] = f"{shown}: cannot read: {type(exc).__name__}"
+    forgiven = {file: why for file, why in problems.items() if file in helpers}
+    problems = {file: why for file, why in problems.items() if file not in helpers}
     if strict and problems:
         raise TargetError(next(iter(problems.values())))
     roots = {_import_root(file) for file in files}  # above nested cs231n/: cs231n.layers
@@ -129,7 +135,7 @@ def _load_files(
     sys.modules[package] = root
     modules = []
     for file in files:
-        if file in problems:
+        if file in problems or file in forgiven:
             continue
         shown = file.relative_to(folder)
         parts = (re.sub(r"\W", "_", part) for part in shown.with_suffix("").parts)  # alice.v2
@@ -146,11 +152,13 @@ def _load_files(
             )
         except BaseException as exc:  # sys.exit() or KeyboardInterrupt at import too
             problems[file] = f"importing {shown} failed: {last_line(exc)}"
+        if file in helpers and file in problems:
+            forgiven[file] = problems.pop(file)
         if strict and file in problems:
             raise TargetError(problems[file])
     found = _functions(modules, names)
-    if problems and not found:
-        raise TargetError(next(iter(problems.values())))
+    if not found and (problems or forgiven):
+        raise TargetError(next(iter({**problems, **forgiven}.values())))
     lost = {
         name: f"{file.relative_to(folder)} {LOST}"
         + why.replace(f"{file.relative_to(folder)}:", "line ")
@@ -180,6 +188,16 @@ def _import_root(file: Path) -> Path:
     while (folder / "__init__.py").exists() and folder.parent != folder:
         folder = folder.parent
     return folder
+
+
+def _mentions(file: Path, names: list[str]) -> bool:
+    """Whether `file`'s text names any of `names` (a file that names none cannot provide
+    one: a course's data loaders, its setup.py)."""
+    try:
+        text = file.read_text(errors="replace")
+    except OSError:
+        return True  # unreadable: loading it says so
+    return any(name in text for name in names)
 
 
 def _defined_in(file: Path, names: list[str]) -> list[str]:
