@@ -83,9 +83,8 @@ def _load(
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
         if not files:
             raise TargetError(f"{target}: no .py files in this folder")
-        files = [file for file in files if _mentions(file, names)]
-        if not files:
-            raise TargetError(f"{target}: no .py file in this folder names a function of the API")
+        # none names one: load them all, and their failures say why nothing is found
+        files = [file for file in files if _mentions(file, names)] or files
         return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names, strict)
     if path.is_file():
         raise TargetError(f"{target}: not a Python file (.py), a folder or a module")

@@ -465,7 +465,7 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
     long = [name for name in rows if name.startswith("a" * 80)]
     assert len(long) == 2 and all(float(rows[name]["total"]) == 6 for name in long), long
     assert "not graded: __MACOSX: a hidden or system entry" in process.stdout, process.stdout
-    assert "not graded: notes.txt: not a .py file or a folder" in process.stdout
+    assert "not graded: notes.txt: not a .py file, a .zip file or a folder" in process.stdout
     for name in ("loop", "outside"):
         assert (
             rows[name]["status"].startswith("not loaded")
