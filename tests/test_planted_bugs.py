@@ -3,7 +3,8 @@
 Every file in tests/bugs/ is a complete layers module (impl plus one mistake), checked on
 ``EXAMPLES`` cases per check unless it asks for more (its own ``EXAMPLES``), with a
 ``BREAKS`` table: (function, quantity) -> the dtypes in which that check must fail (edge-tier
-rows, ``<quantity>_edge``, included). Every other check of the layers it touches must pass
+rows, ``<quantity>_edge``, included; a bug whose code raises declares
+``VERDICT = "error"``). Every other check of the layers it touches must pass
 (or, for an edge-tier row that met no case of its tier, be skipped), and each failure must
 name its quantity and carry the smallest failing case.
 """
@@ -20,7 +21,7 @@ from layercheck import repro, rubric, runner, target
 from layercheck.cases import DTYPES
 from layercheck.specs import EDGE, spec_of
 from layercheck.specs.fully_connected import SPECS as fully_connected_specs
-from layercheck.verdicts import FAIL, PASS, SKIPPED
+from layercheck.verdicts import ERROR, FAIL, PASS, SKIPPED
 
 BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
 EXAMPLES = 30
@@ -74,6 +75,10 @@ def assert_reproduced(check, candidate) -> None:
     if code is None:
         return
     namespace = dict(candidate)
+    if check.verdict == ERROR:  # pasted, it raises as the check saw
+        with pytest.raises(ValueError), contextlib.redirect_stdout(io.StringIO()):
+            exec("\n".join(code), namespace)
+        return
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         exec("\n".join(code), namespace)  # as pasted into a Python prompt
     quantity, values = check.quantity.removesuffix(EDGE), check.case.get("values")
@@ -103,9 +108,12 @@ def test_planted_bug_fails_exactly_where_it_should(bug):
     missed = expected - set(found)
     extra = {key: found[key].message for key in set(found) - expected}
     assert not missed and not extra, f"{bug.stem}: not failing {missed}; failing too {extra}"
+    verdict = getattr(planted(bug), "VERDICT", FAIL)  # a bug that raises declares "error"
     for check in found.values():
-        assert check.verdict == FAIL, (check.function, check.quantity, check.message)
-        assert check.message.startswith(check.quantity), check.message
+        assert check.verdict == verdict, (check.function, check.quantity, check.message)
+        assert check.message.startswith(check.quantity) or (
+            verdict == ERROR and " raised " in check.message
+        ), check.message
         assert check.case is not None and "sizes" in check.case and "seed" in check.case
         assert_reproduced(check, candidate)
     score = rubric.default(PROFILE).score(checks)

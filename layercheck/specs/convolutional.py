@@ -31,7 +31,8 @@ from layercheck.verdicts import FAIL, PASS, Observation
 
 CS231N = frozenset({"cs231n"})
 
-_CONV = parameters(stride=[1, 2], pad=[0, 1, 2])
+#: Past the values where two plausible formulas agree (2 * pad and pad + 2 at pad = 2).
+_CONV = parameters(stride=[1, 2, 3], pad=[0, 1, 2, 3])
 
 
 @st.composite
@@ -39,9 +40,11 @@ def _conv_case(draw, dtype: str) -> Case:
     params = draw(_CONV)
     stride, pad = params["stride"], params["pad"]
     kh, kw = draw(dims(1, 4)), draw(dims(1, 4))
-    # The output size, and hence H = (H' - 1) * stride + HH - 2 * pad, at least 1.
-    ho = draw(dims(max(1, math.ceil((1 + 2 * pad - kh) / stride) + 1), 5))
-    wo = draw(dims(max(1, math.ceil((1 + 2 * pad - kw) / stride) + 1), 5))
+    # The output size, and hence H = (H' - 1) * stride + HH - 2 * pad, at least 1 (up to 5,
+    # or the least that allows where a wide pad needs more).
+    low_h = max(1, math.ceil((1 + 2 * pad - kh) / stride) + 1)
+    low_w = max(1, math.ceil((1 + 2 * pad - kw) / stride) + 1)
+    ho, wo = draw(dims(low_h, max(low_h, 5))), draw(dims(low_w, max(low_w, 5)))
     sizes = {
         "N": draw(dims(1, 3)),
         "C": draw(dims(1, 3)),

@@ -35,7 +35,9 @@ from layercheck.verdicts import FAIL, PASS, Observation
 # Value distributions: activations at several scales, shifted so that variances cancel.
 SCALES = [1.0, 0.1, 10.0]
 SHIFTS = [0.0, 2.0]
-EPSILONS = [1e-5, 1e-3]
+#: A parameter dict's optional keys: None draws the key absent, so the documented default
+#: (eps 1e-5, momentum 0.9: LAYER_API.md) is what the implementation must use.
+EPSILONS = [1e-5, 1e-3, None]
 
 
 def _feature_dims(sizes: dict[str, int]) -> list[int]:
@@ -169,7 +171,7 @@ BATCHNORM_PARAMETERS = parameters(
     eps=EPSILONS,
     scale=SCALES,
     shift=SHIFTS,
-    momentum=[0.9, 0.5, 0.99],
+    momentum=[0.9, 0.5, 0.99, None],
 )
 
 
@@ -177,17 +179,19 @@ def norm_inputs(
     case: Case, x_shape: tuple[int, ...], channels: tuple[int, ...], param_dict: str
 ) -> dict[str, Any]:
     """x of `x_shape` (scaled and shifted by the case's parameters), gamma and beta of shape
-    `channels`, and the parameter dict: eps, then mode and momentum and, when the case asks
-    for them, running statistics (those of a batchnorm)."""
+    `channels`, and the parameter dict: eps, then mode and momentum (each absent where the
+    case draws None) and, when the case asks for them, running statistics (a batchnorm's)."""
     rng, p = case.rng(), case.params
     args = {
         "x": normal(rng, x_shape, case.dtype, scale=p["scale"], shift=p["shift"]),
         "gamma": normal(rng, channels, case.dtype),
         "beta": normal(rng, channels, case.dtype),
-        param_dict: {"eps": p["eps"]},
+        param_dict: {} if p["eps"] is None else {"eps": p["eps"]},
     }
     if "mode" in p:
-        args[param_dict].update(mode=p["mode"], momentum=p["momentum"])
+        args[param_dict]["mode"] = p["mode"]
+        if p["momentum"] is not None:
+            args[param_dict]["momentum"] = p["momentum"]
     if p.get("running_stats"):
         args[param_dict]["running_mean"] = normal(rng, channels, case.dtype, scale=p["scale"])
         var = rng.uniform(0.5, 2.0, channels) * p["scale"] ** 2
