@@ -263,9 +263,9 @@ def grade_one(
     hidden = (*hidden, out, cache.folder)
     if refusal is None and path.is_symlink():
         refusal = f"{path.name} is a symbolic link: links are not graded (they may point anywhere)"
-    unpacked = tempfile.TemporaryDirectory(prefix="layercheck-zip-")  # where a zip's files go
-    files = path
-    if refusal is None and path.suffix == ".zip":
+    files, unpacked = path, contextlib.nullcontext()
+    if refusal is None and path.suffix == ".zip":  # its files go to a folder of their own
+        unpacked = tempfile.TemporaryDirectory(prefix="layercheck-zip-")
         try:
             files = unpack(path, Path(unpacked.name) / "submission")
         except UnpackError as exc:

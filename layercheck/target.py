@@ -111,7 +111,8 @@ def _load_files(
     among others that defines none of `names` itself, such as a course's ``layer_utils.py``
     importing an unbuilt Cython module) that cannot be loaded costs nothing."""
     problems: dict[Path, str] = {}
-    helpers = {file for file in files if len(files) > 1 and not _defined_in(file, names)}
+    defined = {file: _defined_in(file, names) for file in files}  # read once, used twice
+    helpers = {file for file in files if len(files) > 1 and not defined[file]}
     for file in files:
         shown = file.relative_to(folder)  # no path of the grading machine in a message
         try:
@@ -162,7 +163,7 @@ def _load_files(
         name: f"{file.relative_to(folder)} {LOST}"
         + why.replace(f"{file.relative_to(folder)}:", "line ")
         for file, why in problems.items()
-        for name in _defined_in(file, names)
+        for name in defined[file]
         if name not in found
     }
     return found, lost
