@@ -214,7 +214,7 @@ def _call_forward(
     spec: Spec, candidate: Candidate, given: dict[str, Any]
 ) -> tuple[dict[str, Any], Any]:
     """The forward's outputs by quantity (written-back statistics included) and its cache."""
-    result = invoke(candidate, spec.forward, *(given[name] for name in spec.args))
+    result = invoke(candidate, spec.forward, *spec.given_args(given))
     values = unpack(spec.forward, result, len(spec.returns) + bool(spec.backward))
     got = dict(zip(spec.returns, values, strict=False))
     for argument, key in spec.written:

@@ -60,7 +60,7 @@ def solve(
     tensors = to_tensors(spec, args, dtype, device)
     with _perturbing_saved_tensors(rounding):
         forward = ORACLES[spec.forward] if variant is None else VARIANTS[spec.forward][variant]
-        outputs = forward(*(tensors[name] for name in spec.args))
+        outputs = forward(*spec.given_args(tensors))
     primaries = [outputs[name] for name in spec.differentiated]
     weights = [
         None

@@ -171,7 +171,7 @@ def _calls(
     """The forward's call, then (for a backward) its upstream gradients, of the reported
     `shapes`, and its call; and the arguments `function` is given, by name."""
     outputs = [*spec.returns, *(["cache"] if spec.backward else [])]
-    call = ", ".join(spec.args)
+    call = ", ".join(name for name in spec.args if name in args)
     lines = [f"{', '.join(outputs)} = {spec.forward}({call})"]
     if function == spec.forward or function not in spec.backward:
         return lines, args

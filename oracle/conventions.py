@@ -62,7 +62,7 @@ def svm_loss_over_classes(x, y):
     return {"loss": layers.svm_loss(x, y)["loss"] / x.shape[1]}
 
 
-def temporal_softmax_loss_per_token(x, y, mask):
+def temporal_softmax_loss_per_token(x, y, mask, verbose=False):
     n, t, v = x.shape
     losses = F.cross_entropy(x.reshape(n * t, v), y.reshape(n * t), reduction="none")
     return {"loss": (losses * mask.reshape(n * t)).sum() / mask.sum().clamp(min=1)}

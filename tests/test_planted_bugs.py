@@ -75,9 +75,10 @@ def assert_reproduced(check, candidate) -> None:
     if code is None:
         return
     namespace = dict(candidate)
-    if check.verdict == ERROR:  # pasted, it raises as the check saw
-        with pytest.raises(ValueError), contextlib.redirect_stdout(io.StringIO()):
+    if check.verdict == ERROR:  # pasted, it raises what the check saw raised
+        with pytest.raises(Exception) as raised, contextlib.redirect_stdout(io.StringIO()):
             exec("\n".join(code), namespace)
+        assert f" raised {raised.type.__name__}" in check.message, (check.message, raised)
         return
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         exec("\n".join(code), namespace)  # as pasted into a Python prompt

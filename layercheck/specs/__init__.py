@@ -134,6 +134,8 @@ class Spec:
     - ``grads``: (quantity, argument) pairs, in the backward's return order; the truth is
       autograd of the upstream returns (of the loss, for a loss) with respect to the argument.
     - ``written``: (parameter dict, key) pairs the forward writes back (running statistics).
+    - ``args``: the forward's positional arguments; trailing optional ones (``verbose``) are
+      passed only where ``inputs`` gives them.
     - ``case``: dtype -> strategy of Case; ``inputs``: Case -> the forward's arguments,
       floats already in the case's dtype.
     - ``reduction``: Case -> length of the longest reduction (scales the tolerance floor).
@@ -199,6 +201,11 @@ class Spec:
     def scalar_outputs(self) -> tuple[str, ...]:
         """A loss's value is a scalar, exempt from the array checks."""
         return () if self.backward else self.returns[:1]
+
+    def given_args(self, given: Mapping[str, Any]) -> list[Any]:
+        """The forward's positional arguments out of `given` (by name), optional ones left
+        out where absent."""
+        return [given[name] for name in self.args if name in given]
 
     def written_keys(self) -> set[str]:
         return {key for _, key in self.written}

@@ -30,7 +30,7 @@ from layercheck.observe import (
 )
 from layercheck.specs import PROFILES, Spec
 from layercheck.tolerance import EPS
-from layercheck.verdicts import FAIL, PASS, Observation
+from layercheck.verdicts import FAIL, PASS, SKIPPED, Observation
 
 # Value distributions: activations at several scales, shifted so that variances cancel.
 SCALES = [1.0, 0.1, 10.0]
@@ -231,11 +231,16 @@ def _norm_inputs(case: Case, param_dict: str) -> dict[str, Any]:
 def _dropout_case(draw, dtype: str) -> Case:
     sizes = {"N": draw(dims(1, 32)), "D": draw(dims(1, 32))}
     value_seed = draw(seeds)
-    params = {**draw(_DROPOUT_P), "mask_seed": value_seed % 2**31}
+    params = dict(draw(_DROPOUT_P))  # a copy: sampled_from hands out shared dicts
+    params["mask_seed"] = value_seed % 2**31 if params.pop("seeded") else None
     return Case(sizes, params, dtype, value_seed)
 
 
-_DROPOUT_P = parameters(p=[0.5, *(round(0.05 * k, 2) for k in range(1, 20) if k != 10)])
+#: Keep (or drop) probabilities, and whether dropout_param carries a seed: absent, the mask
+#: comes from the candidate's global RNG (seeded first: failures shrink to reproducible masks).
+_DROPOUT_P = parameters(
+    p=[0.5, *(round(0.05 * k, 2) for k in range(1, 20) if k != 10)], seeded=[True, False]
+)
 
 
 def _dropout_inputs(case: Case) -> dict[str, Any]:
@@ -257,10 +262,12 @@ def _dropout_properties(
     """Dropout's RNG stream differs from torch's: check what any correct mask satisfies.
     The values: train-mode ``out`` is x / keep where kept and 0 elsewhere, with a kept
     fraction that fits the keep probability; ``dx`` is dout / keep through the forward's
-    own mask, and dout in test mode. The rest are properties."""
+    own mask, and dout in test mode. The rest are properties (``seed_reproducible`` is
+    skipped where the case gives no seed)."""
     x, p, dtype = args["x"], case.params["p"], case.dtype
     keep = p if PROFILES[profile].dropout_p == "keep" else 1 - p
-    train = {"p": p, "mode": "train", "seed": case.params["mask_seed"]}
+    seed = case.params["mask_seed"]
+    train = {"p": p, "mode": "train"} | ({} if seed is None else {"seed": seed})
     forward, backward = "dropout_forward", "dropout_backward"
     seen: list[Observation] = []
 
@@ -285,8 +292,11 @@ def _dropout_properties(
     kept = _array_or(out, x.shape) != 0
     fraction = _kept_fraction(int(kept.sum()), kept.size, keep)
     seen.append(_masked(forward, "out", out, x, kept, keep, dtype, fraction))
-    same = np.array_equal(_array_or(first, probe.shape), _array_or(again, probe.shape))
-    seen.append(_holds(forward, "seed_reproducible", same, "same seed, other mask"))
+    if seed is None:
+        seen.append(Observation(forward, "seed_reproducible", SKIPPED, "no seed given"))
+    else:
+        same = np.array_equal(_array_or(first, probe.shape), _array_or(again, probe.shape))
+        seen.append(_holds(forward, "seed_reproducible", same, "same seed, other mask"))
     identical = type(out_test) is np.ndarray and np.array_equal(out_test, x)
     seen.append(_holds(forward, "test_identity", identical, "test mode is not the identity"))
     seen.append(arguments_unchanged(forward, given, {"x": x}, set()))

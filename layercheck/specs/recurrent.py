@@ -66,7 +66,10 @@ def _temporal_affine_inputs(case: Case) -> dict[str, Any]:
 
 #: Logits of scale 1000 overflow exp() unless the maximum is subtracted; masks keep most
 #: positions, keep all, or leave whole sequences (rows) masked out.
-_TEMPORAL_SOFTMAX = parameters(scale=[1.0, 10.0, 1000.0], mask=["some", "all", "empty_rows"])
+#: ``verbose`` absent (None) or given False (True only prints).
+_TEMPORAL_SOFTMAX = parameters(
+    scale=[1.0, 10.0, 1000.0], mask=["some", "all", "empty_rows"], verbose=[None, False]
+)
 
 
 def _temporal_softmax_rounding(quantity: str, args: dict[str, Any]) -> float:
@@ -85,11 +88,12 @@ def _temporal_softmax_inputs(case: Case) -> dict[str, Any]:
     elif p["mask"] == "empty_rows":
         mask[0] = False
         mask[rng.random(n) < 0.5] = False
-    return {
+    args = {
         "x": normal(rng, (n, t, v), case.dtype, scale=p["scale"]),
         "y": labels(rng, n * t, v).reshape(n, t),
         "mask": mask,
     }
+    return args if p.get("verbose") is None else {**args, "verbose": p["verbose"]}
 
 
 _STEP = (("N", 1, 4), ("D", 1, 8), ("H", 1, 6))
@@ -187,7 +191,7 @@ SPECS = (
     Spec(
         forward="temporal_softmax_loss",
         backward=(),
-        args=("x", "y", "mask"),
+        args=("x", "y", "mask", "verbose"),
         returns=("loss", "dx"),
         grads=(("dx", "x"),),
         case=lambda dtype: _sized_case(
