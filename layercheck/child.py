@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from layercheck import observe, target
+from layercheck.calls import Method
 
 _HEAD = struct.Struct("<II")
 _SIZE = struct.Struct("<Q")
@@ -337,7 +338,8 @@ def main(argv: list[str]) -> None:
     where = {"netns": netns, "scratch_dev": os.stat(".").st_dev}
     sys.meta_path.insert(0, _Refuser())
     try:
-        functions, lost = target.load_partial(request["load"], request["names"])
+        methods = {name: Method.from_wire(shape) for name, shape in request["methods"].items()}
+        functions, lost = target.load_partial(request["load"], request["names"], methods)
     except target.TargetError as exc:
         _send(reply_fd, {"load_error": str(exc), **where}, [])
         return

@@ -29,8 +29,8 @@ from rich.console import Console  # noqa: E402
 from layercheck import __version__, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
+from layercheck import specs  # noqa: E402
 from layercheck.specs import (  # noqa: E402
-    COURSES,
     DROPOUT_P,
     all_functions,
     assignments_table,
@@ -57,6 +57,11 @@ INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        _use_spec_files(argv)
+    except specs.SpecFileError as problem:
+        print(f"layercheck: error: {problem}", file=sys.stderr)
+        return 2
     parser = _parser()
     options = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled CI job: as Ctrl-C
@@ -71,6 +76,24 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED
     finally:  # the process ends here: its exit need not traverse torch's objects (1 s)
         gc.freeze()
+
+
+def _use_spec_files(argv: list[str] | None) -> None:
+    """Register the ``--specs`` files before the parser is built: their courses are
+    choices of ``--profile``, their layers functions to check."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--specs", action="append", default=[])
+    for path in early.parse_known_args(argv)[0].specs:
+        specs.use(path)
+
+
+def _spec_files_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--specs",
+        action="append",
+        metavar="FILE",
+        help="a spec file declaring more layers (and courses) to check (repeatable)",
+    )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -233,6 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser(
         "list", help="print the checked functions, and each course's assignments, as Markdown"
     )
+    _spec_files_option(listing)
     listing.set_defaults(
         run=lambda options: print(f"{catalog()}\n{assignments_table()}", end="") or 0
     )
@@ -240,11 +264,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _profile_options(command: argparse.ArgumentParser) -> None:
+    _spec_files_option(command)
     command.add_argument(
         "--profile",
-        default="cs231n",
-        choices=COURSES,
-        help="the course's conventions (default: cs231n)",
+        default=specs.default_course(),
+        choices=specs.courses(),
+        help=f"the course's conventions (default: {specs.default_course()})",
     )
     command.add_argument(
         "--dropout-p",

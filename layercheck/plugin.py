@@ -17,7 +17,7 @@ from hypothesis import settings
 
 from layercheck import report, target
 from layercheck.cases import DTYPES
-from layercheck.specs import PROFILES, REGISTRY, Spec
+from layercheck.specs import COURSES, PROFILES, REGISTRY, Spec, default_course
 
 PROPERTY = "layercheck"
 
@@ -39,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="cases per function, dtype and device (the hypothesis profile's)",
     )
     group.addoption("--lc-seed", type=int, default=0, help="same seed, same cases")
-    group.addoption("--lc-profile", default="cs231n", choices=sorted(PROFILES))
+    group.addoption("--lc-profile", default=default_course(), choices=sorted(PROFILES))
     group.addoption("--lc-json", default=None, help="write the JSON report here")
     group.addoption("--lc-markdown", default=None, help="write the Markdown report here")
 
@@ -49,8 +49,16 @@ def selected_functions(config: pytest.Config) -> list[str] | None:
     return listed(value) if value else None
 
 
-def selected_specs(functions: list[str] | None) -> list[Spec]:
-    return [s for s in REGISTRY.values() if functions is None or set(s.functions) & set(functions)]
+def selected_specs(functions: list[str] | None, profile: str) -> list[Spec]:
+    """The specs of the selected functions (all by default) that the run reports on: a
+    built-in course's run has a row for every layer (skipped where the course lacks it); a
+    spec file's course's run, rows for its own layers only."""
+    return [
+        spec
+        for spec in REGISTRY.values()
+        if (functions is None or set(spec.functions) & set(functions))
+        and (PROFILES[profile].course in COURSES or spec.in_profile(profile))
+    ]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -59,7 +67,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     config = metafunc.config
     keys = [
         (spec, dtype, device)
-        for spec in selected_specs(selected_functions(config))
+        for spec in selected_specs(selected_functions(config), config.getoption("lc_profile"))
         for dtype in listed(config.getoption("lc_dtypes"))
         for device in listed(config.getoption("lc_devices"))
     ]

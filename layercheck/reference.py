@@ -37,6 +37,14 @@ def device_name(device: str) -> str | None:
     return torch.cuda.get_device_name(0) if device == "cuda" and cuda_available() else None
 
 
+def oracle_of(spec: Spec, variant: str | None = None) -> Callable[..., dict[str, Any]]:
+    """The torch forward of `spec` (a spec file's own, else ``oracle.ORACLES``'), or of its
+    convention `variant` (``oracle.conventions.VARIANTS``)."""
+    if variant is not None:
+        return VARIANTS[spec.forward][variant]
+    return spec.torch if spec.torch is not None else ORACLES[spec.forward]
+
+
 def solve(
     spec: Spec,
     args: dict[str, Any],
@@ -59,8 +67,7 @@ def solve(
         deterministic()
     tensors = to_tensors(spec, args, dtype, device)
     with _perturbing_saved_tensors(rounding):
-        forward = ORACLES[spec.forward] if variant is None else VARIANTS[spec.forward][variant]
-        outputs = forward(*spec.given_args(tensors))
+        outputs = oracle_of(spec, variant)(*spec.given_args(tensors))
     primaries = [outputs[name] for name in spec.differentiated]
     weights = [
         None

@@ -269,7 +269,7 @@ class Sandbox:
             self.failure, self.load_error = f"reloading failed: {self.load_error}", None
 
     def _spawn(self) -> None:
-        from layercheck.specs import all_functions
+        from layercheck.specs import all_functions, methods
 
         scratch = self._scratch.name
         request_r, self._request = os.pipe()
@@ -326,6 +326,7 @@ class Sandbox:
         load = {
             "load": str(path.resolve()) if path.exists() else str(self.submission),
             "names": all_functions(),
+            "methods": {name: shape.to_wire() for name, shape in methods().items()},
             "memory_mb": self.memory_mb,
         }
         try:

@@ -26,6 +26,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from layercheck.calls import Method, bind, class_of
 from layercheck.observe import last_line
 
 DEFAULT = "impl"
@@ -45,39 +46,51 @@ class TargetError(Exception):
     """The target cannot be loaded; the message is one line for the user."""
 
 
-def load(target: str | None = None, names: list[str] | None = None) -> dict[str, Callable]:
+def load(
+    target: str | None = None,
+    names: list[str] | None = None,
+    methods: dict[str, Method] | None = None,
+) -> dict[str, Callable]:
     """The API functions (or the functions in `names`) that `target` defines, by name
-    (missing ones are absent). Given `names`, nothing beyond numpy is imported. Any file
-    that cannot be loaded is a TargetError."""
-    return _load(target, names, strict=True)[0]
+    (missing ones are absent); a class's functions (``Linear.forward``) are bound through
+    its call shape in `methods` (by class name). Given `names` and `methods`, nothing
+    beyond numpy is imported. Any file that cannot be loaded is a TargetError."""
+    return _load(target, names, methods, strict=True)[0]
 
 
 def load_partial(
-    target: str | None = None, names: list[str] | None = None
+    target: str | None = None,
+    names: list[str] | None = None,
+    methods: dict[str, Method] | None = None,
 ) -> tuple[dict[str, Callable], dict[str, str]]:
     """As `load`, but a file of a folder that cannot be loaded costs only the functions it
     defines: returns the functions found, and each lost function -> why (one line). A
     TargetError still when nothing could be loaded. The sandboxed child loads submissions
     this way."""
-    return _load(target, names, strict=False)
+    return _load(target, names, methods, strict=False)
 
 
 def _load(
-    target: str | None, names: list[str] | None, *, strict: bool
+    target: str | None,
+    names: list[str] | None,
+    methods: dict[str, Method] | None,
+    *,
+    strict: bool,
 ) -> tuple[dict[str, Callable], dict[str, str]]:
-    if names is None:
-        from layercheck.specs import all_functions
+    if names is None or methods is None:
+        from layercheck import specs
 
-        names = all_functions()
+        names = specs.all_functions() if names is None else names
+        methods = specs.methods() if methods is None else methods
     if target is None:  # the bundled impl, whatever folders the working directory holds
-        return _functions([importlib.import_module(DEFAULT)], names), {}
+        return _functions([importlib.import_module(DEFAULT)], names, methods), {}
     path = Path(target)
     if path.suffix == ".zip" and path.is_file():  # a student's files as an LMS exports them
-        return _load(str(_unpacked(path)), names, strict=strict)
+        return _load(str(_unpacked(path)), names, methods, strict=strict)
     if path.suffix == ".py":
         if not path.is_file():
             raise TargetError(f"{target}: no such file")
-        return _load_files(path.resolve().parent, [path.resolve()], names, strict)
+        return _load_files(path.resolve().parent, [path.resolve()], names, methods, strict)
     if path.is_dir():
         folder = path.resolve()
         files = [f for f in folder.rglob("*.py") if not _hidden(f.relative_to(folder))]
@@ -85,7 +98,8 @@ def _load(
             raise TargetError(f"{target}: no .py files in this folder")
         # none names one: load them all, and their failures say why nothing is found
         files = [file for file in files if _mentions(file, names)] or files
-        return _load_files(folder, sorted(files, key=lambda f: _order(f, folder)), names, strict)
+        ordered = sorted(files, key=lambda f: _order(f, folder))
+        return _load_files(folder, ordered, names, methods, strict)
     if path.is_file():
         raise TargetError(f"{target}: not a Python file (.py), a folder or a module")
     if not _MODULE_NAME.match(target) or "/" in target:
@@ -100,11 +114,15 @@ def _load(
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
     except Exception as exc:
         raise TargetError(f"importing {target} failed: {last_line(exc)}") from None
-    return _functions([module], names), {}
+    return _functions([module], names, methods), {}
 
 
 def _load_files(
-    folder: Path, files: list[Path], names: list[str], strict: bool
+    folder: Path,
+    files: list[Path],
+    names: list[str],
+    methods: dict[str, Method],
+    strict: bool,
 ) -> tuple[dict[str, Callable], dict[str, str]]:
     """The functions of `names` the `files` define, and the lost ones (see `load_partial`);
     when `strict`, the first file that cannot be loaded is a TargetError. A helper (a file
@@ -156,7 +174,7 @@ def _load_files(
             forgiven[file] = problems.pop(file)
         if strict and file in problems:
             raise TargetError(problems[file])
-    found = _functions(modules, names)
+    found = _functions(modules, names, methods)
     if not found and (problems or forgiven):
         raise TargetError(next(iter({**problems, **forgiven}.values())))
     lost = {
@@ -197,18 +215,18 @@ def _mentions(file: Path, names: list[str]) -> bool:
         text = file.read_text(errors="replace")
     except OSError:
         return True  # unreadable: loading it says so
-    return any(name in text for name in names)
+    return any((class_of(name) or name) in text for name in names)
 
 
 def _defined_in(file: Path, names: list[str]) -> list[str]:
-    """The functions of `names` that `file` defines at its top level, read as text (a file
-    that cannot be parsed is searched too)."""
+    """The functions of `names` that `file` defines at its top level (a class's, where it
+    defines the class), read as text (a file that cannot be parsed is searched too)."""
     try:
         text = file.read_text(errors="replace")
     except OSError:
         return []
-    defined = set(re.findall(r"^def\s+(\w+)\s*\(", text, flags=re.MULTILINE))
-    return [name for name in names if name in defined]
+    defined = set(re.findall(r"^(?:def|class)\s+(\w+)\s*[(:]", text, flags=re.MULTILINE))
+    return [name for name in names if (class_of(name) or name) in defined]
 
 
 def _import(name: str, file: Path) -> types.ModuleType:
@@ -228,16 +246,24 @@ def _import(name: str, file: Path) -> types.ModuleType:
     return module
 
 
-def _functions(modules: list[types.ModuleType], names: list[str]) -> dict[str, Callable]:
-    """First definition of each API function; a module's own beats a re-export."""
+def _functions(
+    modules: list[types.ModuleType], names: list[str], methods: dict[str, Method]
+) -> dict[str, Callable]:
+    """First definition of each API function (of each class, for a class's functions,
+    bound through its call shape); a module's own beats a re-export."""
     found: dict[str, Callable] = {}
     for own in (True, False):
         for module in modules:
             for name in names:
-                value = getattr(module, name, None)
+                owner = class_of(name)
+                value = getattr(module, owner or name, None)
                 defined_here = getattr(value, "__module__", None) == module.__name__
-                if callable(value) and name not in found and defined_here == own:
+                if not callable(value) or name in found or defined_here != own:
+                    continue
+                if owner is None:
                     found[name] = value
+                elif isinstance(value, type) and owner in methods:
+                    found[name] = bind(methods[owner], value, name)
     return found
 
 

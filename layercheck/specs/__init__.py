@@ -8,13 +8,21 @@ from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import re
+import sys
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
+from layercheck.calls import Method, class_of
 from layercheck.cases import Case
+from layercheck.observe import last_line
 
 #: The meanings of dropout's ``p``: the probability of keeping a unit, or of dropping it.
 DROPOUT_P = ("keep", "drop")
@@ -35,7 +43,7 @@ class Profile:
     """
 
     course: str
-    dropout_p: str
+    dropout_p: str = "keep"
     absent: frozenset[str] = frozenset()
     provided: frozenset[str] = frozenset()
     assignments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -113,7 +121,10 @@ PROFILES: dict[str, Profile] = {
         if meaning != course.dropout_p
     },
 }
+#: The built-in courses (a spec file's profiles join `PROFILES`, not this).
 COURSES = tuple(_COURSES)
+#: The courses that have the CS231n / C147 function API.
+COURSE_API = frozenset(COURSES)
 
 #: The suffix of a quantity's edge-tier row: the same quantity on the spec's edge cases.
 EDGE = "_edge"
@@ -154,6 +165,12 @@ class Spec:
       that are wholly edge tier (max-pool ties).
     - ``conventions``: other conventions a failing forward may follow, by id (the key of
       its oracle in ``oracle.conventions.VARIANTS``), each with what to tell the student.
+    - ``profiles``: the courses that have the layer (at least one: a spec is checked and
+      scored only under these).
+    - ``method``: the call shape of a layer written as a class (`Spec.of_class`); None for
+      the function API.
+    - ``torch``: the oracle, args in ``args`` order -> dict of outputs by name; default
+      ``oracle.ORACLES[forward]`` (a spec file brings its own).
     """
 
     forward: str
@@ -174,13 +191,25 @@ class Spec:
     property_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     edge: Mapping[str, Callable[[Case, dict[str, Any]], str | None]] = field(default_factory=dict)
     edge_properties: frozenset[str] = frozenset()
-    profiles: frozenset[str] = frozenset(COURSES)  # the courses that have the layer
+    profiles: frozenset[str] = frozenset()
     conventions: Mapping[str, str] = field(default_factory=dict)
+    method: Method | None = None
+    torch: Callable[..., dict[str, Any]] | None = None
+
+    @classmethod
+    def of_class(cls, method: Method, **fields: Any) -> Spec:
+        """The spec of a layer written as a class: its functions are the class's
+        (``Linear.forward``, ``Linear.backward``; a loss's forward alone)."""
+        forward, *backward = method.functions()
+        return cls(forward=forward, backward=tuple(backward), method=method, **fields)
 
     @property
     def name(self) -> str:
-        """The layer: the forward's name without ``_forward`` (and ``_naive``)."""
-        return self.forward.removesuffix("_naive").removesuffix("_forward")
+        """The layer: the forward's name without ``_forward`` (and ``_naive``); a class's
+        name."""
+        return class_of(self.forward) or self.forward.removesuffix("_naive").removesuffix(
+            "_forward"
+        )
 
     @property
     def functions(self) -> tuple[str, ...]:
@@ -251,14 +280,111 @@ class Spec:
         return self.in_profile(profile) and function not in PROFILES[profile].absent
 
 
-def _load() -> dict[str, Spec]:
+def _builtin() -> dict[str, Spec]:
     from layercheck.specs import convolutional, fully_connected, recurrent
 
     sections = (fully_connected, convolutional, recurrent)
     return {spec.name: spec for section in sections for spec in section.SPECS}
 
 
-REGISTRY: dict[str, Spec] = _load()
+REGISTRY: dict[str, Spec] = _builtin()
+
+#: The variable that hands the spec files in use to the processes a run starts
+#: (pytest-xdist workers): absolute paths joined by ``os.pathsep``.
+SPEC_FILES_VARIABLE = "LAYERCHECK_SPECS"
+#: The spec files registered in this process, in order.
+SPEC_FILES: list[Path] = []
+
+
+class SpecFileError(Exception):
+    """A spec file cannot be used; the message is one line."""
+
+
+def use(path: str | Path) -> None:
+    """Register the layers and courses a spec file declares: its ``SPECS`` (a list of
+    `Spec`) and, optionally, its ``PROFILES`` (a list of `Profile`, new courses). The
+    processes this one starts register it too. SpecFileError names what is wrong."""
+    path = Path(path).resolve()
+    if path in SPEC_FILES:
+        return
+    module = _import_spec_file(path)
+    shown = path.name
+    profiles = getattr(module, "PROFILES", [])
+    found = getattr(module, "SPECS", None)
+    if not isinstance(found, list | tuple) or not found:
+        raise SpecFileError(f"{shown}: declares no SPECS (a list of layercheck.api.Spec)")
+    for profile in profiles:
+        if not isinstance(profile, Profile):
+            raise SpecFileError(f"{shown}: PROFILES holds {profile!r}, not a Profile")
+        if profile.course in _COURSES:
+            raise SpecFileError(f"{shown}: the course {profile.course!r} is already defined")
+    known = {*_COURSES, *(profile.course for profile in profiles)}
+    checked = {function: spec.name for spec in REGISTRY.values() for function in spec.functions}
+    for spec in found:
+        _validate(spec, shown, known, checked)
+        checked.update(dict.fromkeys(spec.functions, spec.name))
+    for profile in profiles:
+        _add_course(profile)
+    REGISTRY.update({spec.name: spec for spec in found})
+    SPEC_FILES.append(path)
+    os.environ[SPEC_FILES_VARIABLE] = os.pathsep.join(map(str, SPEC_FILES))
+
+
+def _import_spec_file(path: Path) -> types.ModuleType:
+    if path.suffix != ".py" or not path.is_file():
+        raise SpecFileError(f"{path.name}: no such spec file (a .py file declaring SPECS)")
+    stem = re.sub(r"\W", "_", path.stem)
+    name = f"_layercheck_specs_{len(SPEC_FILES)}_{stem}"
+    loader = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(loader)
+    sys.modules[name] = module  # dataclasses and pickling look their module up
+    try:
+        loader.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise SpecFileError(f"importing {path.name} failed: {last_line(exc)}") from None
+    return module
+
+
+def _validate(spec: Any, shown: str, courses: set[str], checked: dict[str, str]) -> None:
+    if not isinstance(spec, Spec):
+        raise SpecFileError(f"{shown}: SPECS holds {spec!r}, not a Spec")
+    if not spec.profiles:
+        raise SpecFileError(f"{shown}: {spec.name} names no course (profiles=...)")
+    unknown = sorted(spec.profiles - courses)
+    if unknown:
+        raise SpecFileError(
+            f"{shown}: {spec.name} names the unknown course {unknown[0]!r} "
+            f"(known: {', '.join(sorted(courses))})"
+        )
+    for function in spec.functions:
+        if function in checked:
+            raise SpecFileError(f"{shown}: {function} is already checked (by {checked[function]})")
+    if spec.oracle and spec.torch is None:
+        raise SpecFileError(f"{shown}: {spec.name} has no oracle (torch=...)")
+
+
+def _add_course(profile: Profile) -> None:
+    _COURSES[profile.course] = profile
+    PROFILES[profile.course] = profile
+    for meaning in DROPOUT_P:
+        if meaning != profile.dropout_p:
+            PROFILES[f"{profile.course}+dropout-{meaning}"] = replace(profile, dropout_p=meaning)
+
+
+def default_course() -> str:
+    """The course a run checks unless told: a spec file's first new course, else cs231n."""
+    added = [course for course in _COURSES if course not in COURSES]
+    return added[0] if added else "cs231n"
+
+
+def courses() -> tuple[str, ...]:
+    """Every course: the built-in ones and those of the spec files in use."""
+    return tuple(_COURSES)
+
+
+for _file in filter(None, os.environ.get(SPEC_FILES_VARIABLE, "").split(os.pathsep)):
+    use(_file)
 
 
 def spec_of(function: str) -> Spec | None:
@@ -275,12 +401,12 @@ def catalog() -> str:
     lines = ["| function | quantities | courses |", "|---|---|---|"]
     for spec in REGISTRY.values():
         for function, quantities in spec.quantities().items():
-            courses = ", ".join(
+            having = ", ".join(
                 f"{course} (provided)" if function in PROFILES[course].provided else course
-                for course in COURSES
+                for course in courses()
                 if spec.has(function, course)
             )
-            lines.append(f"| `{function}` | {', '.join(quantities)} | {courses} |")
+            lines.append(f"| `{function}` | {', '.join(quantities)} | {having} |")
     return "\n".join(lines) + "\n"
 
 
@@ -313,3 +439,8 @@ def assignments_table() -> str:
 
 def all_functions() -> list[str]:
     return [function for spec in REGISTRY.values() for function in spec.functions]
+
+
+def methods() -> dict[str, Method]:
+    """The call shape of every layer written as a class, by class name."""
+    return {spec.method.cls: spec.method for spec in REGISTRY.values() if spec.method}

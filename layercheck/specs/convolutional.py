@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from layercheck.cases import Case, dims, normal, parameters, seeds, upstream
 from layercheck.observe import Candidate, Unusable, invoke, unpack
-from layercheck.specs import Spec
+from layercheck.specs import COURSE_API, Spec
 from layercheck.specs.fully_connected import (
     BATCHNORM_CONVENTIONS,
     BATCHNORM_PARAMETERS,
@@ -272,6 +272,7 @@ SPECS = (
         case=_conv_case,
         inputs=_conv_inputs,
         reduction=_conv_reduction,
+        profiles=COURSE_API,
     ),
     Spec(
         forward="max_pool_forward_naive",
@@ -288,6 +289,7 @@ SPECS = (
             "max_pool_backward_naive": ("dx_ties",),
         },
         edge_properties=frozenset({"out_ties", "dx_ties"}),
+        profiles=COURSE_API,
     ),
     Spec(
         forward="spatial_batchnorm_forward",
@@ -304,6 +306,7 @@ SPECS = (
         conventions={
             id: why for id, why in BATCHNORM_CONVENTIONS.items() if id != "row_shaped_running_stats"
         },
+        profiles=COURSE_API,
     ),
     Spec(
         forward="spatial_groupnorm_forward",

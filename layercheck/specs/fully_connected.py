@@ -28,7 +28,7 @@ from layercheck.observe import (
     invoke,
     unpack,
 )
-from layercheck.specs import PROFILES, Spec
+from layercheck.specs import COURSE_API, PROFILES, Spec
 from layercheck.tolerance import EPS
 from layercheck.verdicts import FAIL, PASS, SKIPPED, Observation
 
@@ -410,6 +410,7 @@ SPECS = (
         reduction=lambda case: max(
             case.sizes["N"], case.sizes["M"], math.prod(_feature_dims(case.sizes))
         ),
+        profiles=COURSE_API,
     ),
     Spec(
         forward="relu_forward",
@@ -420,6 +421,7 @@ SPECS = (
         case=_relu_case,
         inputs=_relu_inputs,
         edge={"dx": _relu_at_zero},
+        profiles=COURSE_API,
     ),
     Spec(
         forward="svm_loss",
@@ -431,6 +433,7 @@ SPECS = (
         inputs=_svm_inputs,
         reduction=lambda case: case.sizes["N"] * case.sizes["C"],
         conventions={"over_classes": "torch's MultiMarginLoss, which also divides by C"},
+        profiles=COURSE_API,
     ),
     Spec(
         forward="softmax_loss",
@@ -443,6 +446,7 @@ SPECS = (
         reduction=lambda case: case.sizes["N"] * case.sizes["C"],
         rounding_scale=_softmax_rounding,
         edge={"loss": confident_logits},
+        profiles=COURSE_API,
     ),
     Spec(
         forward="batchnorm_forward",
@@ -457,6 +461,7 @@ SPECS = (
         checks_backward=lambda case: case.params["mode"] == "train",
         edge={"dx": degenerate_spread(lambda args: args["x"].T, "bn_param")},
         conventions=BATCHNORM_CONVENTIONS,
+        profiles=COURSE_API,
     ),
     Spec(
         forward="layernorm_forward",
@@ -482,5 +487,6 @@ SPECS = (
         property_quantities=_DROPOUT_QUANTITIES,
         property_values=_DROPOUT_VALUES,
         oracle=False,
+        profiles=COURSE_API,
     ),
 )

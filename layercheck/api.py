@@ -1,0 +1,42 @@
+"""The public spec API: what a spec file imports to declare its layers.
+
+A spec file is a Python file with a list ``SPECS`` of `Spec` and, for a new course, a list
+``PROFILES`` of `Profile`. ``layercheck check TARGET --specs FILE`` and ``layercheck grade
+... --specs FILE`` check and grade its layers with everything the built-in API gets.
+``examples/mytorch/specs.py`` declares a whole course written as classes;
+``docs/ADDING_A_LAYER.md`` walks through one layer.
+"""
+
+from layercheck.calls import Method
+from layercheck.cases import (
+    DTYPES,
+    Case,
+    away_from_zero,
+    dims,
+    labels,
+    normal,
+    parameters,
+    seeds,
+    trailing_dims,
+    upstream,
+)
+from layercheck.specs import EDGE, Profile, Spec
+from layercheck.tolerance import EPS
+
+__all__ = [
+    "DTYPES",
+    "EDGE",
+    "EPS",
+    "Case",
+    "Method",
+    "Profile",
+    "Spec",
+    "away_from_zero",
+    "dims",
+    "labels",
+    "normal",
+    "parameters",
+    "seeds",
+    "trailing_dims",
+    "upstream",
+]
