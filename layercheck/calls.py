@@ -42,7 +42,8 @@ class Method:
 
     def functions(self) -> tuple[str, ...]:
         """The function names the harness checks the class as."""
-        return (f"{self.cls}.forward",) if self.loss else (f"{self.cls}.forward", f"{self.cls}.backward")
+        forward, backward = f"{self.cls}.forward", f"{self.cls}.backward"
+        return (forward,) if self.loss else (forward, backward)
 
     def to_wire(self) -> dict[str, Any]:
         """The shape as JSON data (it crosses into the sandboxed child)."""

@@ -26,10 +26,9 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from rich.console import Console  # noqa: E402
 
-from layercheck import __version__, target  # noqa: E402
+from layercheck import __version__, specs, target  # noqa: E402
 from layercheck.cases import DTYPES  # noqa: E402
 from layercheck.report import DEVICES, FAILING  # noqa: E402
-from layercheck import specs  # noqa: E402
 from layercheck.specs import (  # noqa: E402
     DROPOUT_P,
     all_functions,
