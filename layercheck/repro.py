@@ -20,7 +20,7 @@ import numpy as np
 
 from layercheck.cases import Case, upstream
 from layercheck.observe import SHOWN_ELEMENTS, Candidate
-from layercheck.specs import EDGE, Spec, spec_of
+from layercheck.specs import EDGE, SPEC_FILES, Spec, spec_of
 from layercheck.verdicts import PASS, Check
 
 #: The descriptor keys of a reported case that rebuild it (with the check's function and
@@ -42,10 +42,12 @@ def shown_whole(case: dict[str, Any]) -> bool:
 
 def command(target: str | None, found: dict[str, Any]) -> str:
     """The shell command that replays the case of descriptor `found` against `target` (None:
-    the bundled impl)."""
+    the bundled impl), with the spec files in use."""
     text = json.dumps(found, separators=(",", ":"))
     where = "" if target is None else f"{shlex.quote(target)} "
-    return f"layercheck repro {where}--case {shlex.quote(text)}"
+    # a spec file by its name alone: no path of the grading machine in feedback
+    files = "".join(f"--specs {shlex.quote(path.name)} " for path in SPEC_FILES)
+    return f"layercheck repro {where}{files}--case {shlex.quote(text)}"
 
 
 def snippet(check: Check, case: dict[str, Any] | None = None) -> list[str] | None:
@@ -170,6 +172,8 @@ def _calls(
 ) -> tuple[list[str], dict[str, Any]]:
     """The forward's call, then (for a backward) its upstream gradients, of the reported
     `shapes`, and its call; and the arguments `function` is given, by name."""
+    if spec.method is not None:
+        return _method_calls(spec, function, case, args, shapes)
     outputs = [*spec.returns, *(["cache"] if spec.backward else [])]
     call = ", ".join(name for name in spec.args if name in args)
     lines = [f"{', '.join(outputs)} = {spec.forward}({call})"]
@@ -182,6 +186,36 @@ def _calls(
     lines += [f"{name} = {literal(value)}" for name, value in douts.items()]
     grads = ", ".join(quantity for quantity, _ in spec.grads)
     lines.append(f"{grads} = {function}({', '.join(douts)}, cache)")
+    return lines, {**args, **douts}
+
+
+def _method_calls(
+    spec: Spec, function: str, case: Case, args: dict[str, Any], shapes: dict[str, Any]
+) -> tuple[list[str], dict[str, Any]]:
+    """As `_calls`, for a layer written as a class: construct, set the attributes, call
+    ``forward`` (and ``backward``), read the written and stored attributes."""
+    method = spec.method
+    inputs = [name for name in spec.args[1 + len(method.attributes) :] if name in args]
+    outputs = spec.returns[: len(spec.returns) - len(method.written)]
+    lines = [f"layer = {method.cls}(**init)"]
+    lines += [f"layer.{name} = {name}" for name in method.attributes]
+    if method.loss:
+        loss, *grads = spec.returns
+        lines.append(f"{loss} = layer.forward({', '.join(inputs)})")
+        lines.append(f"{', '.join(grads)} = layer.backward()")
+        return lines, args
+    lines.append(f"{', '.join(outputs)} = layer.forward({', '.join(inputs)})")
+    lines += [f"{name} = layer.{name}" for name in method.written]
+    if function == spec.forward:
+        return lines, args
+    douts = {
+        f"dLd{name}": upstream(case, tuple(shapes[f"d{name}"]), k)
+        for k, name in enumerate(spec.differentiated)
+    }
+    lines += [f"{name} = {literal(value)}" for name, value in douts.items()]
+    returned = [quantity for quantity, _ in spec.grads][: len(spec.grads) - len(method.stored)]
+    lines.append(f"{', '.join(returned)} = layer.backward({', '.join(douts)})")
+    lines += [f"{name} = layer.{name}" for name in method.stored]
     return lines, {**args, **douts}
 
 

@@ -114,14 +114,15 @@ def _cross_entropy_inputs(case: Case) -> dict:
     }
 
 
-def _confident(case: Case, args: dict) -> str | None:
-    """Edge tier where a label's probability underflows the dtype: log(softmax) is then
-    infinite unless computed as a log-sum-exp."""
+def _underflow(case: Case, args: dict) -> str | None:
+    """Edge tier where a probability underflows the dtype: the course's form
+    ``-(Y * log(softmax)).sum()`` then takes 0 * log(0); only a log-sum-exp stays right. The
+    gradient needs the probabilities alone and stays in the core tier."""
     A = args["A"].astype(np.float64)
     top = A.max(axis=1, keepdims=True)
     log_softmax = A - top - np.log(np.exp(A - top).sum(axis=1, keepdims=True))
-    if (log_softmax[args["Y"] == 1]).min(initial=0.0) < math.log(np.finfo(case.dtype).tiny):
-        return f"a label whose probability underflows {case.dtype}"
+    if log_softmax.min() < math.log(np.finfo(case.dtype).tiny):
+        return f"a probability that underflows {case.dtype}, so log(softmax) is infinite"
     return None
 
 
@@ -332,7 +333,7 @@ SPECS = [
         inputs=_cross_entropy_inputs,
         reduction=lambda case: case.sizes["N"] * case.sizes["C"],
         rounding_scale=lambda quantity, args: 1.0 if quantity == "L" else 1 / len(args["A"]),
-        edge={"L": _confident},
+        edge={"L": _underflow},
         torch=cross_entropy,
         profiles=COURSE,
     ),

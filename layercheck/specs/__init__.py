@@ -8,12 +8,13 @@ from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import sys
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -328,6 +329,26 @@ def use(path: str | Path) -> None:
     REGISTRY.update({spec.name: spec for spec in found})
     SPEC_FILES.append(path)
     os.environ[SPEC_FILES_VARIABLE] = os.pathsep.join(map(str, SPEC_FILES))
+
+
+@contextlib.contextmanager
+def using(*paths: str | Path) -> Iterator[None]:
+    """`use` the spec files for the duration of a ``with`` block, then forget them (the
+    registry, the courses and the variable as they were)."""
+    saved = (dict(REGISTRY), dict(_COURSES), dict(PROFILES), list(SPEC_FILES))
+    variable = os.environ.get(SPEC_FILES_VARIABLE)
+    try:
+        for path in paths:
+            use(path)
+        yield
+    finally:
+        for live, old in zip((REGISTRY, _COURSES, PROFILES, SPEC_FILES), saved, strict=True):
+            live.clear()
+            live.update(old) if isinstance(live, dict) else live.extend(old)
+        if variable is None:
+            os.environ.pop(SPEC_FILES_VARIABLE, None)
+        else:
+            os.environ[SPEC_FILES_VARIABLE] = variable
 
 
 def _import_spec_file(path: Path) -> types.ModuleType:

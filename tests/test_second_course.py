@@ -1,0 +1,259 @@
+"""A second course through the public spec API: MyTorch's layers, written as classes
+(``examples/mytorch``), checked and graded with ``--specs``; and a layer added to the
+CS231n course from a spec file outside the package, as the README's steps say."""
+
+import contextlib
+import csv
+import importlib.util
+import io
+import json
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from layercheck import repro, rubric, runner, specs, target
+from layercheck.cases import DTYPES
+from layercheck.specs import EDGE, spec_of
+from layercheck.verdicts import ERROR, FAIL, PASS, SKIPPED
+
+COURSE = Path(__file__).parents[1] / "examples" / "mytorch"
+SPECS = COURSE / "specs.py"
+REFERENCE = COURSE / "reference"
+BUGS = sorted((COURSE / "bugs").glob("*.py"))
+PROFILE = "mytorch"
+EXAMPLES = 30
+
+
+def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    command = shutil.which("layercheck")
+    assert command, "the layercheck command is not installed (pip install .)"
+    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def _module(path: Path):
+    loaded = importlib.util.spec_from_file_location(f"planted_{path.stem}", path)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def mytorch():
+    with specs.using(SPECS):
+        yield
+
+
+def test_the_reference_passes_every_layer_in_every_dtype(tmp_path):
+    process = _layercheck(
+        tmp_path, "check", str(REFERENCE), "--specs", str(SPECS), "--examples", str(EXAMPLES),
+        "--json", "report.json",
+    )  # fmt: skip
+    assert process.returncode == 0, process.stdout + process.stderr
+    checks = json.loads((tmp_path / "report.json").read_text())["checks"]
+    with specs.using(SPECS):
+        classes = {spec.name for spec in specs.REGISTRY.values() if spec.in_profile(PROFILE)}
+    assert len(classes) == 12, classes
+    passed = {
+        (c["function"].partition(".")[0], c["dtype"])
+        for c in checks
+        if c["verdict"] == PASS and c["device"] == "cpu"
+    }
+    assert passed == {(name, dtype) for name in classes for dtype in DTYPES}
+    assert {c["verdict"] for c in checks} <= {PASS, SKIPPED}
+    assert all(c["function"].partition(".")[0] in classes for c in checks), "rows of cs231n"
+
+
+def test_at_least_twelve_planted_bugs_across_the_course():
+    touched = {function.partition(".")[0] for bug in BUGS for function, _ in _module(bug).BREAKS}
+    assert len(BUGS) >= 12 and len(touched) >= 10, touched
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.stem)
+def test_a_planted_bug_fails_exactly_where_it_should(bug, mytorch):
+    planted = _module(bug)
+    breaks = planted.BREAKS
+    chosen = list({spec_of(f).name: spec_of(f) for f, _ in breaks}.values())
+    candidate = target.load(str(bug))
+    checks = runner.run_all(
+        chosen, candidate, DTYPES, ["cpu"], examples=EXAMPLES, seed=0, profile=PROFILE
+    )
+    expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
+    found = {
+        (c.function, c.quantity, c.dtype): c for c in checks if c.verdict not in (PASS, SKIPPED)
+    }
+    missed = expected - set(found)
+    extra = {key: found[key].message for key in set(found) - expected}
+    assert not missed and not extra, f"{bug.stem}: not failing {missed}; failing too {extra}"
+    verdict = getattr(planted, "VERDICT", FAIL)
+    for check in found.values():
+        assert check.verdict == verdict, (check.function, check.quantity, check.message)
+        replayed, _ = repro.replay(
+            candidate, repro.descriptor(check.function, check.quantity, check.case), PROFILE
+        )
+        assert replayed == check.verdict, (check.function, check.quantity)
+        _assert_snippet_shows_it(check, vars(planted))
+    score = rubric.default(PROFILE).score(checks)
+    lost = [item.name for item in score.items if item.checks and item.points < item.max_points]
+    core = any(
+        not quantity.endswith(EDGE) and "float64" in d for (_, quantity), d in breaks.items()
+    )
+    assert bool(lost) == core, f"{bug.stem}: the default rubric takes {lost}"
+
+
+def _assert_snippet_shows_it(check, namespace: dict) -> None:
+    """The reproducer, pasted beside the bug's classes, prints the wrong value the check saw
+    (or raises what it raised)."""
+    code = repro.snippet(check)
+    if code is None:  # an input too large to write out: the replay above stands for it
+        return
+    scope = dict(namespace)
+    if check.verdict == ERROR:
+        with pytest.raises(Exception) as raised, contextlib.redirect_stdout(io.StringIO()):  # noqa: B017
+            exec("\n".join(code), scope)
+        assert f" raised {raised.type.__name__}" in check.message, (check.message, raised)
+        return
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        exec("\n".join(code), scope)
+    quantity, values = check.quantity.removesuffix(EDGE), check.case.get("values")
+    if values is not None:
+        assert f"{quantity}:" in printed.getvalue(), printed.getvalue()
+        got = np.asarray(scope[quantity], dtype=float)
+        assert np.allclose(got, values["got"], equal_nan=True), (quantity, got, values["got"])
+
+
+STUB = """
+class {name}:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def forward(self, *args):
+        pass
+
+    def backward(self, *args):
+        pass
+"""
+
+
+def test_a_batch_of_class_submissions_grades_through_the_spec_file(tmp_path):
+    batch = tmp_path / "batch"
+    shutil.copytree(REFERENCE, batch / "alice")
+    shutil.copytree(REFERENCE, batch / "bob")  # the course's files, Linear's dLdb averaged
+    shutil.copy(COURSE / "bugs" / "linear_dLdb_mean.py", batch / "bob/mytorch/nn/linear.py")
+    (batch / "carol").mkdir()  # the starter: every class a stub
+    with specs.using(SPECS):
+        names = [spec.name for spec in specs.REGISTRY.values() if spec.in_profile(PROFILE)]
+    (batch / "carol/mytorch.py").write_text("\n".join(STUB.format(name=n) for n in names))
+    process = _layercheck(
+        tmp_path, "grade", "batch", "--specs", str(SPECS), "--out", "graded",
+        "--examples", "10", "--workers", "1",
+    )  # fmt: skip
+    assert process.returncode == 0, process.stdout + process.stderr
+    with open(tmp_path / "graded/gradebook.csv", newline="") as file:
+        rows = {row["submission"]: row for row in csv.DictReader(file)}
+    total = {name: float(row["total"]) for name, row in rows.items()}
+    full = float(rows["alice"]["max_score"])
+    assert total["alice"] == full and total["carol"] == 0, total
+    assert 0 < total["bob"] < full, total
+    feedback = (tmp_path / "graded/bob/feedback.md").read_text()
+    assert "Linear.backward" in feedback and "dLdb" in feedback
+
+
+LEAKY_RELU_SPECS = '''
+"""leaky_relu for the CS231n course: forward (x, alpha) -> out, backward (dout, cache) -> dx."""
+import torch.nn.functional as F
+from hypothesis import strategies as st
+
+from layercheck.api import Case, Spec, away_from_zero, dims, normal, parameters, seeds
+
+
+@st.composite
+def _case(draw, dtype):
+    sizes = {"N": draw(dims(1, 8)), "D": draw(dims(1, 8))}
+    return Case(sizes, draw(parameters(alpha=[0.01, 0.2])), dtype, draw(seeds))
+
+
+def _inputs(case):
+    x = normal(case.rng(), (case.sizes["N"], case.sizes["D"]), case.dtype)
+    return {"x": away_from_zero(x, 1e-3), "alpha": case.params["alpha"]}
+
+
+SPECS = [
+    Spec(
+        forward="leaky_relu_forward",
+        backward=("leaky_relu_backward",),
+        args=("x", "alpha"),
+        returns=("out",),
+        grads=(("dx", "x"),),
+        case=_case,
+        inputs=_inputs,
+        torch=lambda x, alpha: {"out": F.leaky_relu(x, alpha)},
+        profiles=frozenset({"cs231n"}),
+    )
+]
+'''
+
+LEAKY_RELU = """
+import numpy as np
+
+
+def leaky_relu_forward(x, alpha):
+    return np.where(x > 0, x, {slope} * x), (x, alpha)
+
+
+def leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    return np.where(x > 0, dout, alpha * dout)
+"""
+
+
+def test_a_layer_added_from_a_spec_file_outside_the_package_checks_and_grades(tmp_path):
+    (tmp_path / "leaky_specs.py").write_text(LEAKY_RELU_SPECS)
+    right, wrong = tmp_path / "right", tmp_path / "wrong"
+    for folder, slope in ((right, "alpha"), (wrong, "0.01")):
+        folder.mkdir()
+        (folder / "layers.py").write_text(LEAKY_RELU.format(slope=slope))
+    chosen = ("--specs", "leaky_specs.py", "--functions", "leaky_relu_forward,leaky_relu_backward")
+    checked = _layercheck(tmp_path, "check", "right", *chosen, "--examples", "20")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    failed = _layercheck(tmp_path, "check", "wrong", *chosen, "--examples", "20")
+    assert failed.returncode == 1 and "leaky_relu_forward" in failed.stdout, failed.stdout
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_text(
+        '[[items]]\nfunction = "leaky_relu_forward"\nquantity = "out"\npoints = 2\n'
+        '[[items]]\nfunction = "leaky_relu_backward"\nquantity = "dx"\npoints = 1\n'
+    )
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for folder in (right, wrong):
+        shutil.copytree(folder, batch / folder.name)
+    graded = _layercheck(
+        tmp_path, "grade", "batch", "--specs", "leaky_specs.py", "--rubric", str(rubric_file),
+        "--out", "graded", "--examples", "20", "--workers", "1",
+    )  # fmt: skip
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    with open(tmp_path / "graded/gradebook.csv", newline="") as file:
+        rows = {row["submission"]: float(row["total"]) for row in csv.DictReader(file)}
+    assert rows == {"right": 3.0, "wrong": 1.0}, rows  # the wrong slope's backward is right
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SPECS = []", "declares no SPECS"),
+        ("raise RuntimeError('no torch here')", "importing bad.py failed: RuntimeError"),
+        (LEAKY_RELU_SPECS.replace('frozenset({"cs231n"})', 'frozenset({"cs231m"})'), "cs231m"),
+        (LEAKY_RELU_SPECS.replace('"leaky_relu_forward"', '"relu_forward"'), "already checked"),
+        (LEAKY_RELU_SPECS.replace("        profiles=", "        # profiles="), "names no course"),
+    ],
+    ids=["empty", "raises", "unknown_course", "clash", "no_course"],
+)
+def test_a_bad_spec_file_is_one_line_and_exit_2(tmp_path, text, message):
+    (tmp_path / "bad.py").write_text(textwrap.dedent(text))
+    process = _layercheck(tmp_path, "list", "--specs", "bad.py")
+    assert process.returncode == 2, process.stdout + process.stderr
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], process.stderr
