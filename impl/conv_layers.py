@@ -1,6 +1,6 @@
 """Reference NumPy layers: convolution, max pooling, spatial batch and group normalisation.
 
-Conventions are those of ``shared/LAYER_API.md`` (profile ``cs231n``). Every function is
+Conventions are those of ``docs/LAYER_API.md`` (profile ``cs231n``). Every function is
 vectorised (im2col through strided window views, reductions through ``tensordot``), keeps the
 floating dtype of its inputs and never modifies its arguments.
 """

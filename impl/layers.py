@@ -1,6 +1,6 @@
 """Reference NumPy layers: fully connected, activations, losses, normalisation, dropout.
 
-Conventions are those of ``shared/LAYER_API.md`` (profile ``cs231n``). Every function is
+Conventions are those of ``docs/LAYER_API.md`` (profile ``cs231n``). Every function is
 vectorised, keeps the floating dtype of its inputs and never modifies its arguments (the
 running statistics are written back into ``bn_param`` as new arrays).
 """

@@ -1,6 +1,6 @@
 """Reference NumPy recurrent layers: vanilla RNN, LSTM, word embedding, temporal affine and loss.
 
-Conventions are those of ``shared/LAYER_API.md`` (profile ``cs231n``): batch first, one bias
+Conventions are those of ``docs/LAYER_API.md`` (profile ``cs231n``): batch first, one bias
 per layer, LSTM gates in the order i, f, o, g. Every function is vectorised except for the
 loops over time steps, keeps the floating dtype of its inputs and never modifies its arguments.
 """

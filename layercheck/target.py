@@ -38,7 +38,7 @@ COURSE_HELPERS = frozenset(
 )
 #: How the reason of a function whose file could not be loaded reads, after the file's name.
 LOST = "could not be loaded: "
-#: Files where courses keep the layers, searched first (LAYER_API.md's profiles).
+#: Files where courses keep the layers, searched first (docs/LAYER_API.md's profiles).
 _PREFERRED = ("layers.py", "conv_layers.py", "rnn_layers.py")
 
 

@@ -1,4 +1,4 @@
-"""Oracles for the fully connected section of LAYER_API.md, keyed by forward name."""
+"""Oracles for the fully connected section of docs/LAYER_API.md, keyed by forward name."""
 
 import torch
 import torch.nn.functional as F

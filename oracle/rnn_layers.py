@@ -1,4 +1,4 @@
-"""Oracles for the recurrent section of LAYER_API.md, keyed by forward name.
+"""Oracles for the recurrent section of docs/LAYER_API.md, keyed by forward name.
 
 Batch first throughout; one bias per cell (torch's RNN and LSTM modules have two); the LSTM's
 gates are split i, f, o, g (torch's order is i, f, g, o), so it is composed from primitives.

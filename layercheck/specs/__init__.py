@@ -1,7 +1,7 @@
 """The spec registry: the single source of truth for what is checked and how.
 
 A spec describes one layer: its forward (the oracle's key too), the backwards that take the
-forward's cache, the argument and return names of LAYER_API.md, how hypothesis draws its
+forward's cache, the argument and return names of docs/LAYER_API.md, how hypothesis draws its
 cases and how numpy fills them. The pytest suite, the runner and the reports all derive
 from `REGISTRY`; adding a layer is an impl pair, an oracle forward and one entry here.
 """
@@ -31,7 +31,7 @@ DROPOUT_P = ("keep", "drop")
 
 @dataclass(frozen=True)
 class Profile:
-    """A course's conventions (LAYER_API.md's profiles).
+    """A course's conventions (docs/LAYER_API.md's profiles).
 
     - ``course``: the course; a spec is checked under the profiles whose course it lists.
     - ``dropout_p``: what dropout's ``p`` means, "keep" or "drop".

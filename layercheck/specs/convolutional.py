@@ -1,4 +1,4 @@
-"""Specs of the convolutional section of LAYER_API.md: convolution, max pooling, spatial
+"""Specs of the convolutional section of docs/LAYER_API.md: convolution, max pooling, spatial
 batch and group normalisation.
 
 Shapes are drawn through the output size, so every window fits exactly:

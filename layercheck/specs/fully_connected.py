@@ -1,4 +1,4 @@
-"""Specs of the fully connected section of LAYER_API.md."""
+"""Specs of the fully connected section of docs/LAYER_API.md."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from layercheck.verdicts import FAIL, PASS, SKIPPED, Observation
 SCALES = [1.0, 0.1, 10.0]
 SHIFTS = [0.0, 2.0]
 #: A parameter dict's optional keys: None draws the key absent, so the documented default
-#: (eps 1e-5, momentum 0.9: LAYER_API.md) is what the implementation must use.
+#: (eps 1e-5, momentum 0.9: docs/LAYER_API.md) is what the implementation must use.
 EPSILONS = [1e-5, 1e-3, None]
 
 

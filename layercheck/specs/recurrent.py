@@ -1,4 +1,4 @@
-"""Specs of the recurrent section of LAYER_API.md: RNN and LSTM steps and sequences, word
+"""Specs of the recurrent section of docs/LAYER_API.md: RNN and LSTM steps and sequences, word
 embeddings, the temporal affine layer and the masked temporal softmax loss.
 
 Batch first (x is (N, T, D)); T = 1 and N = 1 are in every domain; weights are scaled by
