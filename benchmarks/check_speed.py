@@ -57,7 +57,7 @@ def best_of(repeat: int, *args: str) -> float:
 def xdist_seconds(workers: int, examples: int) -> float:
     """Wall time of the installed suite under pytest-xdist with `workers` workers (-n 1 is
     one xdist worker, unlike the CLI's in-process single worker)."""
-    suite = importlib.util.find_spec("layercheck.suite").origin
+    suite = importlib.util.find_spec("layercheck.core.suite").origin
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
         done = subprocess.run(
@@ -67,7 +67,7 @@ def xdist_seconds(workers: int, examples: int) -> float:
                 "pytest",
                 suite,
                 "-p",
-                "layercheck.plugin",
+                "layercheck.core.plugin",
                 "-p",
                 "no:cacheprovider",
                 "-c",
@@ -94,8 +94,9 @@ def xdist_seconds(workers: int, examples: int) -> float:
 
 def overhead(examples: int) -> dict:
     """Runner time against a plain loop over the cases the runner meets, per spec and dtype."""
-    from layercheck import reference, runner, target
-    from layercheck.cases import DTYPES, upstream
+    from layercheck.core import oracles, runner, target
+    from layercheck.core.cases import upstream
+    from layercheck.core.dtypes import DTYPES
     from layercheck.specs import REGISTRY
 
     candidate = target.load()
@@ -111,7 +112,7 @@ def overhead(examples: int) -> dict:
             harness = time.perf_counter() - started
             started = time.perf_counter()
             for case in cases:
-                plain_loop(spec, candidate, case, reference, upstream)
+                plain_loop(spec, candidate, case, oracles, upstream)
             raw = time.perf_counter() - started
             rows.append(
                 {
@@ -139,13 +140,14 @@ def overhead(examples: int) -> dict:
     }
 
 
-def plain_loop(spec, candidate, case, reference, upstream) -> None:
+def plain_loop(spec, candidate, case, oracles, upstream) -> None:
     """What any checker must do for one case: build inputs, run both oracles and impl."""
     args = spec.inputs(case)
     if not spec.oracle:  # dropout: train, again, test, then both backwards
         x, param = (
             args["x"],
-            {"p": case.params["p"], "mode": "train", "seed": case.params["mask_seed"]},
+            {"p": case.params["p"], "mode": "train"}
+            | ({} if case.params["mask_seed"] is None else {"seed": case.params["mask_seed"]}),
         )
         out, cache = candidate[spec.forward](x, dict(param))
         candidate[spec.forward](x, dict(param))
@@ -153,8 +155,8 @@ def plain_loop(spec, candidate, case, reference, upstream) -> None:
         candidate[spec.backward[0]](out, cache)
         candidate[spec.backward[0]](out, test_cache)
         return
-    truth = reference.solve(spec, args, "float64", "cpu", partial(upstream, case))
-    reference.solve(spec, args, case.dtype, "cpu", partial(upstream, case))
+    truth = oracles.solve(spec, args, "float64", "cpu", partial(upstream, case))
+    oracles.solve(spec, args, case.dtype, "cpu", partial(upstream, case))
     backwards = spec.backward if spec.checks_backward(case) else ()
     for backward in backwards or (None,):
         fresh = {name: dict(v) if isinstance(v, dict) else v for name, v in args.items()}

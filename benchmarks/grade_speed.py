@@ -24,8 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from layercheck import grade, rubric
-from layercheck.answer_cache import AnswerCache
+from layercheck.grading import grade, rubric
+from layercheck.grading.answer_cache import AnswerCache
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))

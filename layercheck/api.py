@@ -7,9 +7,8 @@ A spec file is a Python file with a list ``SPECS`` of `Spec` and, for a new cour
 ``docs/ADDING_A_LAYER.md`` walks through one layer.
 """
 
-from layercheck.calls import Method
-from layercheck.cases import (
-    DTYPES,
+from layercheck.core.calls import Method
+from layercheck.core.cases import (
     Case,
     away_from_zero,
     dims,
@@ -20,8 +19,8 @@ from layercheck.cases import (
     trailing_dims,
     upstream,
 )
+from layercheck.core.dtypes import DTYPES, EPS
 from layercheck.specs import EDGE, Profile, Spec
-from layercheck.tolerance import EPS
 
 __all__ = [
     "DTYPES",

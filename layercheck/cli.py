@@ -26,9 +26,10 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from rich.console import Console  # noqa: E402
 
-from layercheck import __version__, specs, target  # noqa: E402
-from layercheck.cases import DTYPES  # noqa: E402
-from layercheck.report import DEVICES, FAILING  # noqa: E402
+from layercheck import __version__, specs  # noqa: E402
+from layercheck.core import target  # noqa: E402
+from layercheck.core.dtypes import DTYPES  # noqa: E402
+from layercheck.reports.report import DEVICES, FAILING  # noqa: E402
 from layercheck.specs import (  # noqa: E402
     DROPOUT_P,
     all_functions,
@@ -299,14 +300,14 @@ def _check(options: argparse.Namespace) -> int:
     if subject is not None and Path(subject).exists():
         subject = str(Path(subject).resolve())
     target.load(subject)  # a bad target is a one-line usage error, before any worker starts
-    suite = importlib.util.find_spec("layercheck.suite").origin  # found, not imported (torch)
+    suite = importlib.util.find_spec("layercheck.core.suite").origin  # found, not imported (torch)
     json_path = options.json or options.out / "report.json"
     markdown_path = options.markdown or options.out / "report.md"
     json_path.unlink(missing_ok=True)
     arguments = [
         suite,
         "-p",
-        "layercheck.plugin",
+        "layercheck.core.plugin",
         "-p",
         "no:cacheprovider",
         "-c",
@@ -349,7 +350,7 @@ def _check(options: argparse.Namespace) -> int:
         raise UsageError(f"the suite wrote no report (pytest exit status {int(status)})")
     document = json.loads(json_path.read_text())
     if options.html:
-        from layercheck import html
+        from layercheck.reports import html
 
         html.write(document, options.html)
     _print_summary(document, json_path, markdown_path, options.target)
@@ -360,9 +361,10 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _grade(options: argparse.Namespace) -> int:
-    from layercheck import confine, grade, gradebook, rubric
-    from layercheck.answer_cache import AnswerCache
-    from layercheck.unpack import UnpackError
+    from layercheck.grading import grade, gradebook, rubric
+    from layercheck.grading.answer_cache import AnswerCache
+    from layercheck.grading.unpack import UnpackError
+    from layercheck.sandbox import confine
 
     if not options.submissions.exists():
         raise UsageError(f"{options.submissions}: no such file or folder")
@@ -424,7 +426,7 @@ def _grade(options: argparse.Namespace) -> int:
 
 def _repro(options: argparse.Namespace) -> int:
     """Exit 0 when the case passes now, 1 when it still fails, 2 for a bad descriptor."""
-    from layercheck import repro
+    from layercheck.reports import repro
 
     try:
         found = json.loads(options.case)
@@ -442,7 +444,8 @@ def _repro(options: argparse.Namespace) -> int:
 
 
 def _merge(options: argparse.Namespace) -> int:
-    from layercheck import gradebook, report
+    from layercheck.grading import gradebook
+    from layercheck.reports import report
 
     missing = [str(path) for path in options.inputs if not path.exists()]
     if missing:
@@ -466,7 +469,7 @@ def _merge(options: argparse.Namespace) -> int:
 
 
 def _diff(options: argparse.Namespace) -> int:
-    from layercheck import diff, report
+    from layercheck.reports import diff, report
 
     try:
         base, new = report.load(options.base), report.load(options.new)
@@ -482,7 +485,7 @@ def _diff(options: argparse.Namespace) -> int:
 
 
 def _report(options: argparse.Namespace) -> int:
-    from layercheck import html, report
+    from layercheck.reports import html, report
 
     try:
         document = report.load(options.report)
@@ -499,7 +502,7 @@ def _report(options: argparse.Namespace) -> int:
 
 
 def _autograder(options: argparse.Namespace) -> int:
-    from layercheck import autograder, rubric
+    from layercheck.grading import autograder, rubric
 
     try:
         chosen = rubric.load(options.rubric, _profile(options), options.assignment)
@@ -529,8 +532,8 @@ def _default_cache() -> Path:
 
 
 def _validate(options: argparse.Namespace) -> None:
-    from layercheck.plugin import listed  # pytest: only check needs it
-    from layercheck.rubric import hint
+    from layercheck.core.plugin import listed  # pytest: only check needs it
+    from layercheck.grading.rubric import hint
     from layercheck.specs import assignment_functions
 
     if options.assignment is not None:
@@ -586,9 +589,9 @@ def _print_summary(
     split): per function not passing, one line per way it fails with its first failing
     case and the command that replays it, one line per missing function; then one count
     of checks."""
-    from layercheck import repro
-    from layercheck.feedback import case_text
-    from layercheck.report import idle_devices, idle_line
+    from layercheck.grading.feedback import case_text
+    from layercheck.reports import repro
+    from layercheck.reports.report import idle_devices, idle_line
 
     console = Console(stderr=False, highlight=False, soft_wrap=True)
     checks, summary = document["checks"], document["summary"]

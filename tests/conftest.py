@@ -1,1 +1,1 @@
-pytest_plugins = ["layercheck.plugin"]
+pytest_plugins = ["layercheck.core.plugin"]

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import runner, target
-from layercheck.cases import DTYPES
+from layercheck.core import runner, target
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import PASS, SKIPPED
 from layercheck.specs import REGISTRY
-from layercheck.verdicts import PASS, SKIPPED
 
 ALTERNATIVES = sorted(p for p in (Path(__file__).parent / "alternatives").iterdir() if p.is_dir())
 SEEDS = (1, 2, 3)

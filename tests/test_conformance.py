@@ -4,4 +4,4 @@
 ``--lc-json`` and hypothesis profiles (``--hypothesis-profile=thorough``) apply here too.
 """
 
-from layercheck.suite import test_conformance  # noqa: F401  (collected from here)
+from layercheck.core.suite import test_conformance  # noqa: F401  (collected from here)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import grade, rubric
-from layercheck.answer_cache import AnswerCache
+from layercheck.grading import grade, rubric
+from layercheck.grading.answer_cache import AnswerCache
 from layercheck.specs import PROFILES
 from students import hollow_student
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layercheck import answer_cache, autograder, grade, rubric
-from layercheck.answer_cache import AnswerCache
+from layercheck.grading import answer_cache, autograder, grade, rubric
+from layercheck.grading.answer_cache import AnswerCache
 from layercheck.specs import REGISTRY, convolutional, fully_connected
 from students import STARTER, assignment_folder, honest_students, student_folder, zipped
 
@@ -177,7 +177,7 @@ def test_oracle_answers_are_computed_once_and_reused(tmp_path):
 
 def test_an_answer_is_keyed_on_its_inputs_and_every_source_behind_it(tmp_path):
     sources = {f"{path.parent.name}/{path.name}" for path in answer_cache.source_files()}
-    behind = {"specs/fully_connected.py", "layercheck/tolerance.py", "oracle/conventions.py"}
+    behind = {"specs/fully_connected.py", "core/tolerance.py", "oracle/conventions.py"}
     assert behind <= sources, f"not keyed on {behind - sources}"
     spec = REGISTRY["affine"]
     case = grade.plan(rubric.default("cs231n"), "cs231n", examples=2).cases["affine", "float64"][0]
@@ -287,7 +287,10 @@ def test_an_lms_autograder_builds_and_grades_in_its_layout_as_grade_does(batch, 
     assert wheel.returncode == 0, wheel.stderr
     with zipfile.ZipFile(next((tmp_path / "wheel").glob("*.whl"))) as packaged:
         files = set(packaged.namelist())
-    assert {"layercheck/report.schema.json", "layercheck/templates/report.html"} <= files
+    assert {
+        "layercheck/reports/report.schema.json",
+        "layercheck/reports/templates/report.html",
+    } <= files
     project = tomllib.loads((HERE.parent / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["package-data"]["layercheck"] == autograder.PACKAGE_DATA
     shutil.copytree(batch / "bob", submission)

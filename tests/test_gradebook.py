@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import feedback, gradebook, rubric
-from layercheck.cases import DTYPES
-from layercheck.rubric import Score
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Check
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Check
+from layercheck.grading import feedback, gradebook, rubric
+from layercheck.grading.rubric import Score
 
 RUBRIC = """
 dtypes = ["float64", "float32", "float16"]
@@ -232,7 +232,8 @@ def test_the_same_submission_in_two_roots_is_an_error(tmp_path: Path) -> None:
 
 def test_grading_modules_do_not_import_torch() -> None:
     code = (
-        "import sys, layercheck.rubric, layercheck.feedback, layercheck.gradebook; "
+        "import sys, layercheck.grading.rubric, layercheck.grading.feedback, "
+        "layercheck.grading.gradebook; "
         "sys.exit('torch' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 import impl
-from layercheck import reference, report, runner, target
-from layercheck.cases import Case
-from layercheck.evaluate import Answers, answer
+from layercheck.core import oracles, runner, target
+from layercheck.core.cases import Case
+from layercheck.core.dtypes import EPS
+from layercheck.core.evaluate import Answers, answer
+from layercheck.core.tolerance import bound, normwise_error
+from layercheck.core.verdicts import FAIL, PASS, Check, Observation
+from layercheck.reports import report
 from layercheck.specs import REGISTRY
-from layercheck.tolerance import EPS, bound, normwise_error
-from layercheck.verdicts import FAIL, PASS, Check, Observation
 
 IMPL = target.load()
 
@@ -148,7 +150,7 @@ def test_tie_cases_tile_the_input_and_the_report_shows_the_case_that_ran():
     assert [o.verdict for o in again if o.quantity == "dx_ties"] == [FAIL], "it reproduces"
 
 
-@pytest.mark.skipif(reference.cuda_available(), reason="CUDA is available here")
+@pytest.mark.skipif(oracles.cuda_available(), reason="CUDA is available here")
 def test_cuda_checks_say_cuda_is_not_available():
     checks = runner.run(REGISTRY["affine"], IMPL, "float32", "cuda", examples=5, seed=0)
     assert {c.verdict for c in checks} == {"skipped"}
@@ -157,17 +159,13 @@ def test_cuda_checks_say_cuda_is_not_available():
 
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
 def test_the_peer_runs_through_the_same_device_generic_path(device):
-    if device == "cuda" and not reference.cuda_available():
+    if device == "cuda" and not oracles.cuda_available():
         pytest.skip("CUDA not available: the cpu parameter runs the same code")
     spec = REGISTRY["layernorm"]
     case = Case({"N": 3, "D": 5}, {"eps": 1e-5, "scale": 1.0, "shift": 0.0}, "float32", 4)
     args = spec.inputs(case)
-    truth = reference.solve(
-        spec, args, "float64", "cpu", lambda shape, k: np.ones(shape, "float32")
-    )
-    peer = reference.solve(
-        spec, args, "float32", device, lambda shape, k: np.ones(shape, "float32")
-    )
+    truth = oracles.solve(spec, args, "float64", "cpu", lambda shape, k: np.ones(shape, "float32"))
+    peer = oracles.solve(spec, args, "float32", device, lambda shape, k: np.ones(shape, "float32"))
     assert truth.keys() == peer.keys() == {"out", "dx", "dgamma", "dbeta"}
     for quantity in truth:
         assert peer[quantity].dtype == np.float64  # returned upcast, computed in float32

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import confine
-from layercheck.sandbox import STARTUP_S
+from layercheck.sandbox import confine
+from layercheck.sandbox.process import STARTUP_S
 from processes import alive, descendants, running_groups
 from students import LOOPS, STARTER, honest_students
 

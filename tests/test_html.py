@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import html, report, runner, target
-from layercheck.cases import DTYPES
+from layercheck.core import runner, target
+from layercheck.core.dtypes import DTYPES
+from layercheck.reports import html, report
 from layercheck.specs import spec_of
 
 BASELINE = Path(__file__).parents[1] / "reports" / "cpu" / "report.json"

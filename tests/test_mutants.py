@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import impl
-from layercheck import runner
+from layercheck.core import runner
 from layercheck.specs import spec_of
 
 IMPL = Path(impl.__file__).parent

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from layercheck import reference
-from layercheck.reference import to_tensors
+from layercheck.core import oracles
+from layercheck.core.oracles import to_tensors
 from layercheck.specs import REGISTRY
 from oracle import ORACLES
 from oracle.conventions import VARIANTS
@@ -29,7 +29,7 @@ def test_oracle_gradients_pass_gradcheck(spec, data):
 
     def forward(*differentiated):
         arguments = {**tensors, **dict(zip(wrt, differentiated, strict=True))}
-        outputs = reference.oracle_of(spec)(*spec.given_args(arguments))
+        outputs = oracles.oracle_of(spec)(*spec.given_args(arguments))
         return tuple(outputs[name] for name in spec.differentiated)
 
     assert torch.autograd.gradcheck(forward, [tensors[name] for name in wrt], eps=1e-6, atol=1e-5)

@@ -17,11 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layercheck import repro, rubric, runner, target
-from layercheck.cases import DTYPES
+from layercheck.core import runner, target
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import ERROR, FAIL, PASS, SKIPPED
+from layercheck.grading import rubric
+from layercheck.reports import repro
 from layercheck.specs import EDGE, spec_of
 from layercheck.specs.fully_connected import SPECS as fully_connected_specs
-from layercheck.verdicts import ERROR, FAIL, PASS, SKIPPED
 
 BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
 EXAMPLES = 30

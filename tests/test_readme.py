@@ -35,7 +35,7 @@ def test_readme_lists_exactly_the_registered_functions():
 
 
 def test_readme_states_the_points_of_each_default_rubric():
-    from layercheck import rubric
+    from layercheck.grading import rubric
     from layercheck.specs import COURSES
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()

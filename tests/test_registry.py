@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, find, settings
 
-from layercheck import specs, target
-from layercheck.cases import DTYPES
+from layercheck import specs
+from layercheck.core import target
+from layercheck.core.dtypes import DTYPES
 from layercheck.specs import REGISTRY, spec_of
 from oracle import ORACLES
 

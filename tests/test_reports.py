@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import diff, report
-from layercheck.report import ReportError
+from layercheck.core.dtypes import DTYPES
+from layercheck.reports import diff, report
+from layercheck.reports.report import ReportError
 from layercheck.specs import spec_of
 
 HERE = Path(__file__).parent
@@ -164,10 +165,15 @@ def test_the_committed_cuda_report_measured_every_cuda_check_and_agrees_with_the
 
 
 def test_the_html_page_shows_the_agreement_table_only_when_cuda_was_measured(runs):
-    from layercheck import html
+    from layercheck.reports import html
 
     document = report.load(runs["impl"])
     assert 'id="devices"' not in html.render(document)
     cpu = [c for c in document["checks"] if c["device"] == "cpu"]
     cuda = [{**c, "device": "cuda"} for c in cpu]
     assert 'id="devices"' in html.render(report.build(cpu + cuda, document["meta"]))
+
+
+def test_the_schema_names_exactly_the_checked_dtypes():
+    schema = json.loads(report.SCHEMA.read_text())
+    assert tuple(schema["$defs"]["dtype"]["enum"]) == DTYPES

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from layercheck.repro import literal
+from layercheck.reports.repro import literal
 
 HERE = Path(__file__).parent
 TWO_BUGS = HERE / "submissions" / "conv_two_bugs"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from layercheck import rubric
-from layercheck.cases import DTYPES
-from layercheck.rubric import Rubric, RubricError
-from layercheck.verdicts import FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
+from layercheck.grading import rubric
+from layercheck.grading.rubric import Rubric, RubricError
 
 
 def functions_of(profile: str) -> set[str]:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import impl
-from layercheck import runner, target
-from layercheck.observe import Raised, describe
-from layercheck.sandbox import Handle, Sandbox
+from layercheck.core import runner, target
+from layercheck.core.observe import Raised, describe
+from layercheck.core.verdicts import FAIL
+from layercheck.sandbox.process import Handle, Sandbox
 from layercheck.specs import REGISTRY
-from layercheck.verdicts import FAIL
 from processes import alive
 from students import student_folder
 
@@ -297,10 +297,13 @@ def test_memory_beyond_the_limit_is_a_memory_error_of_the_call(tmp_path):
 
         def relu_forward(x):
             return np.ones(1 << 30)
+
+        def relu_backward(dout, cache):
+            return dout * 2
         """,
     )
     with Sandbox(path, memory_mb=512) as sandbox:
         with pytest.raises(Raised, match="MemoryError"):
             sandbox.candidate()["relu_forward"](np.ones(1))
-        assert sandbox.failure is None
-        assert isinstance(sandbox.isolation["network"], bool)
+        assert sandbox.failure is None  # the call failed, not the child: it answers the next
+        np.testing.assert_array_equal(sandbox.candidate()["relu_backward"](np.ones(3), None), 2)

@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layercheck import repro, rubric, runner, specs, target
-from layercheck.cases import DTYPES
+from layercheck import specs
+from layercheck.core import runner, target
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import ERROR, FAIL, PASS, SKIPPED
+from layercheck.grading import rubric
+from layercheck.reports import repro
 from layercheck.specs import EDGE, spec_of
-from layercheck.verdicts import ERROR, FAIL, PASS, SKIPPED
 
 COURSE = Path(__file__).parents[1] / "examples" / "mytorch"
 SPECS = COURSE / "specs.py"

@@ -21,9 +21,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from layercheck.calls import Method, class_of
-from layercheck.cases import Case
-from layercheck.observe import last_line
+from layercheck.core.calls import Method, class_of
+from layercheck.core.cases import Case
+from layercheck.core.observe import last_line
 
 #: The meanings of dropout's ``p``: the probability of keeping a unit, or of dropping it.
 DROPOUT_P = ("keep", "drop")

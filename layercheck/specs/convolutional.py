@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from layercheck.cases import Case, dims, normal, parameters, seeds, upstream
-from layercheck.observe import Candidate, Unusable, invoke, unpack
-from layercheck.specs import COURSE_API, Spec
+from layercheck.core.cases import Case, dims, normal, parameters, seeds
+from layercheck.specs import COURSE_API, Spec, properties
 from layercheck.specs.fully_connected import (
     BATCHNORM_CONVENTIONS,
     BATCHNORM_PARAMETERS,
@@ -26,8 +25,6 @@ from layercheck.specs.fully_connected import (
     degenerate_spread,
     norm_inputs,
 )
-from layercheck.tolerance import EPS
-from layercheck.verdicts import FAIL, PASS, Observation
 
 CS231N = frozenset({"cs231n"})
 
@@ -105,110 +102,6 @@ def _pool_inputs(case: Case) -> dict[str, Any]:
     return {"x": x, "pool_param": dict(case.params)}
 
 
-#: Values of the tie check: few levels (-1, 0, 1), so most windows hold several maxima; the
-#: first channel is shifted below zero, so some windows have only negative values (a running
-#: maximum started at 0 shows there).
-_TIE_LEVELS = 3
-#: Routed gradients may differ from dout by a few roundings (a split adds them back).
-_TIE_ULPS = 8.0
-
-
-def _pool_ties(
-    candidate: Candidate, args: dict[str, Any], case: Case, profile: str
-) -> list[Observation]:
-    """Tied maxima, windows side by side (stride at least the window): the forward's out is
-    each window's maximum, and the backward sends each window's gradient to its maxima and
-    nowhere else, either to one of them or split among them (summing to dout), or whole to
-    each (a mask of the maxima); the courses leave ties unspecified."""
-    tied = _tied(case)
-    found = _judge_ties(candidate, tied)
-    ran = {"sizes": tied.sizes, "params": tied.params, "shapes": {"x": list(tied.sizes.values())}}
-    for seen in found:  # the report shows the case that ran (it reproduces itself)
-        if seen.verdict != PASS:
-            seen.detail = {**ran, **seen.detail}
-    return found
-
-
-def _tied(case: Case) -> Case:
-    """The tie check's case: `case`'s output size and windows, side by side (stride at least
-    the window) and tiling the input exactly, as the courses' fast layers assert."""
-    s, p = case.sizes, case.params
-    ph, pw = p["pool_height"], p["pool_width"]
-    stride = max(p["stride"], ph, pw)
-    ho, wo = (s["H"] - ph) // p["stride"] + 1, (s["W"] - pw) // p["stride"] + 1
-    sizes = {"N": s["N"], "C": s["C"], "H": (ho - 1) * stride + ph, "W": (wo - 1) * stride + pw}
-    params = {"pool_height": ph, "pool_width": pw, "stride": stride}
-    return Case(sizes, params, case.dtype, case.seed)
-
-
-def _judge_ties(candidate: Candidate, case: Case) -> list[Observation]:
-    """The tie check on a `_tied` case."""
-    s, dtype, pool_param = case.sizes, case.dtype, case.params
-    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    ho, wo = (s["H"] - ph) // stride + 1, (s["W"] - pw) // stride + 1
-    rng = case.rng(3)
-    x = (rng.integers(0, _TIE_LEVELS, (s["N"], s["C"], s["H"], s["W"])) - 1).astype(dtype)
-    x[:, 0] -= _TIE_LEVELS
-    forward, backward = "max_pool_forward_naive", "max_pool_backward_naive"
-    try:
-        out, cache = unpack(forward, invoke(candidate, forward, x.copy(), dict(pool_param)), 2)
-    except Unusable as failure:
-        return [
-            Observation(forward, "out_ties", failure.verdict, failure.message),
-            Observation(backward, "dx_ties", failure.verdict, f"no cache: {failure.message}"),
-        ]
-    rows = np.arange(ho)[:, None] * stride + np.arange(ph)  # (H', ph) window rows
-    cols = np.arange(wo)[:, None] * stride + np.arange(pw)
-    windows = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # (N, C, H', W', ph, pw)
-    maxima = windows.max(axis=(4, 5))
-    if type(out) is not np.ndarray or out.shape != maxima.shape:
-        seen = [_tie_failure(forward, "out_ties", f"out is not an array of shape {maxima.shape}")]
-    elif not np.array_equal(out, maxima):
-        index = [int(i) for i in np.argwhere(out != maxima)[0]]
-        why = (
-            f"window {index}: out is {out[tuple(index)]:g}, its maximum is {maxima[tuple(index)]:g}"
-        )
-        seen = [_tie_failure(forward, "out_ties", why)]
-    else:
-        seen = [Observation(forward, "out_ties", PASS)]
-
-    dout = upstream(case, maxima.shape)
-    try:
-        (dx,) = unpack(backward, invoke(candidate, backward, dout.copy(), cache), 1)
-    except Unusable as failure:
-        return [*seen, Observation(backward, "dx_ties", failure.verdict, failure.message)]
-    if type(dx) is not np.ndarray or dx.shape != x.shape:
-        return [*seen, _tie_failure(backward, "dx_ties", f"dx is not an array of shape {x.shape}")]
-    routed = dx.astype(np.float64)[:, :, rows[:, None, :, None], cols[None, :, None, :]]
-    is_max = windows == maxima[..., None, None]
-    g = dout.astype(np.float64)[..., None, None]
-    slack = _TIE_ULPS * EPS[dtype] * np.abs(g) * is_max.sum(axis=(4, 5), keepdims=True)
-    off_maxima = np.where(is_max, 0, routed)
-    split = np.abs(routed.sum(axis=(4, 5), keepdims=True) - g) <= slack
-    whole = (np.abs(np.where(is_max, routed - g, 0)) <= slack).all(axis=(4, 5), keepdims=True)
-    covered = np.zeros(x.shape, bool)
-    covered[:, :, rows[:, None, :, None], cols[None, :, None, :]] = True
-    if np.any(dx.astype(np.float64)[~covered] != 0):
-        index = [int(i) for i in np.argwhere((dx != 0) & ~covered)[0]]
-        why = f"dx at {index} is {dx[tuple(index)]:g}, but no window covers it"
-    elif np.any(off_maxima != 0):
-        index = [int(i) for i in np.argwhere(off_maxima != 0)[0][:4]]
-        why = f"window {index} sends gradient to a non-maximum"
-    elif not np.all(split | whole):
-        index = [int(i) for i in np.argwhere(~(split | whole))[0][:4]]
-        why = (
-            f"window {index} routes {routed[tuple(index)].sum():g} to its maxima, "
-            f"expected dout {g[tuple(index)].item():g} in all or at each"
-        )
-    else:
-        return [*seen, Observation(backward, "dx_ties", PASS)]
-    return [*seen, _tie_failure(backward, "dx_ties", why)]
-
-
-def _tie_failure(function: str, quantity: str, why: str) -> Observation:
-    return Observation(function, quantity, FAIL, f"{quantity}: {why} (tied maxima)")
-
-
 _SPATIAL_BATCHNORM = BATCHNORM_PARAMETERS
 
 
@@ -283,7 +176,7 @@ SPECS = (
         case=_pool_case,
         inputs=_pool_inputs,
         reduction=lambda case: 9,  # dx accumulates at most 3 x 3 overlapping windows
-        properties=_pool_ties,
+        properties=properties.pool_ties,
         property_quantities={
             "max_pool_forward_naive": ("out_ties",),
             "max_pool_backward_naive": ("dx_ties",),

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from layercheck.cases import (
+from layercheck.core.cases import (
     Case,
     away_from_zero,
     dims,
@@ -18,19 +18,9 @@ from layercheck.cases import (
     parameters,
     seeds,
     trailing_dims,
-    upstream,
 )
-from layercheck.observe import (
-    Candidate,
-    Unusable,
-    arguments_unchanged,
-    dtype_preserved,
-    invoke,
-    unpack,
-)
-from layercheck.specs import COURSE_API, PROFILES, Spec
-from layercheck.tolerance import EPS
-from layercheck.verdicts import FAIL, PASS, SKIPPED, Observation
+from layercheck.core.dtypes import EPS
+from layercheck.specs import COURSE_API, Spec, properties
 
 # Value distributions: activations at several scales, shifted so that variances cancel.
 SCALES = [1.0, 0.1, 10.0]
@@ -248,156 +238,6 @@ def _dropout_inputs(case: Case) -> dict[str, Any]:
     return {"x": away_from_zero(normal(case.rng(), shape, case.dtype), 1e-3)}
 
 
-#: Scaled survivors may differ from x / p by the rounding of 1/p and of the product.
-_DROPOUT_ULPS = 4.0
-#: Elements of the probe two calls with one seed must mask alike.
-_PROBE = 256
-#: Kept fraction: a binomial count more than this many standard deviations off fails.
-_DROPOUT_SIGMAS = 5.0
-
-
-def _dropout_properties(
-    candidate: Candidate, args: dict[str, Any], case: Case, profile: str
-) -> list[Observation]:
-    """Dropout's RNG stream differs from torch's: check what any correct mask satisfies.
-    The values: train-mode ``out`` is x / keep where kept and 0 elsewhere, with a kept
-    fraction that fits the keep probability; ``dx`` is dout / keep through the forward's
-    own mask, and dout in test mode. The rest are properties (``seed_reproducible`` is
-    skipped where the case gives no seed)."""
-    x, p, dtype = args["x"], case.params["p"], case.dtype
-    keep = p if PROFILES[profile].dropout_p == "keep" else 1 - p
-    seed = case.params["mask_seed"]
-    train = {"p": p, "mode": "train"} | ({} if seed is None else {"seed": seed})
-    forward, backward = "dropout_forward", "dropout_backward"
-    seen: list[Observation] = []
-
-    def call(function: str, *call_args: Any, count: int = 2) -> tuple[Any, ...]:
-        return unpack(function, invoke(candidate, function, *call_args), count)
-
-    given = {"x": x.copy(), "dropout_param": dict(train)}
-    # Two masks drawn with one seed agree by chance on a few elements: compare them on a
-    # probe of _PROBE elements, where a mask that ignores the seed cannot agree by chance.
-    probe = normal(case.rng(3), (_PROBE,), dtype)
-    try:
-        out, cache = call(forward, given["x"], given["dropout_param"])
-        first, _ = call(forward, probe.copy(), dict(train))
-        again, _ = call(forward, probe.copy(), dict(train))
-        out_test, cache_test = call(forward, x.copy(), {"p": p, "mode": "test"})
-    except Unusable as failure:
-        names = _DROPOUT_QUANTITIES
-        return [
-            Observation(f, q, failure.verdict, failure.message) for f in names for q in names[f]
-        ]
-
-    kept = _array_or(out, x.shape) != 0
-    fraction = _kept_fraction(int(kept.sum()), kept.size, keep)
-    seen.append(_masked(forward, "out", out, x, kept, keep, dtype, fraction))
-    if seed is None:
-        seen.append(Observation(forward, "seed_reproducible", SKIPPED, "no seed given"))
-    else:
-        same = np.array_equal(_array_or(first, probe.shape), _array_or(again, probe.shape))
-        seen.append(_holds(forward, "seed_reproducible", same, "same seed, other mask"))
-    identical = type(out_test) is np.ndarray and np.array_equal(out_test, x)
-    seen.append(_holds(forward, "test_identity", identical, "test mode is not the identity"))
-    seen.append(arguments_unchanged(forward, given, {"x": x}, set()))
-    seen.append(dtype_preserved(forward, {"out": out, "out (test)": out_test}, dtype))
-
-    dout = upstream(case, x.shape)
-    given_back = {"dout": dout.copy(), "x": given["x"]}
-    try:
-        (dx,) = call(backward, given_back["dout"], cache, count=1)
-        (dx_test,) = call(backward, dout.copy(), cache_test, count=1)
-    except Unusable as failure:
-        return seen + [
-            Observation(backward, q, failure.verdict, failure.message)
-            for q in _DROPOUT_QUANTITIES[backward]
-        ]
-    grad = _masked(backward, "dx", dx, dout, kept, keep, dtype, fraction)
-    if grad.verdict == PASS and not (type(dx_test) is np.ndarray and np.array_equal(dx_test, dout)):
-        grad = Observation(backward, "dx", FAIL, "dx: test-mode backward is not dout")
-    seen.append(grad)
-    seen.append(arguments_unchanged(backward, given_back, {"dout": dout, "x": x}, set()))
-    seen.append(dtype_preserved(backward, {"dx": dx, "dx (test)": dx_test}, dtype))
-    return seen
-
-
-_DROPOUT_QUANTITIES = {
-    "dropout_forward": (
-        "out",
-        "seed_reproducible",
-        "test_identity",
-        "arguments_unchanged",
-        "dtype_preserved",
-    ),
-    "dropout_backward": ("dx", "arguments_unchanged", "dtype_preserved"),
-}
-_DROPOUT_VALUES = {"dropout_forward": ("out",), "dropout_backward": ("dx",)}
-
-
-def _array_or(value: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """`value` as a float64 array of `shape`, or NaNs (compares unequal to everything)."""
-    if type(value) is np.ndarray and value.shape == shape:
-        return value.astype(np.float64)
-    return np.full(shape, np.nan)
-
-
-def _masked(function, quantity, got, source, kept, keep, dtype, fraction) -> Observation:
-    """`got` is source / keep where `kept` and 0 elsewhere, up to a few roundings (of the
-    relative kind, or of the subnormal spacing below the smallest normal), and the mask's
-    kept `fraction` (an observation) fits the keep probability: no mask at all, or one that
-    keeps everything, is no dropout."""
-    if type(got) is not np.ndarray or got.shape != source.shape:
-        return Observation(
-            function, quantity, FAIL, f"{quantity} is not an array of shape {source.shape}"
-        )
-    expected = np.where(kept, source.astype(np.float64) / keep, 0.0)
-    value = got.astype(np.float64)
-    rounding = np.maximum(EPS[dtype] * np.abs(expected), np.finfo(dtype).smallest_subnormal)
-    error = np.abs(value - expected) / rounding  # in roundings
-    limit = _DROPOUT_ULPS
-    ratio = float(np.nan_to_num(error.max(initial=0), nan=np.inf)) / limit
-    seen = Observation(
-        function,
-        quantity,
-        PASS if ratio <= 1 else FAIL,
-        "",
-        ratio=ratio,
-        tolerance=limit * EPS[dtype],
-    )
-    if seen.verdict == FAIL:
-        index = tuple(int(i) for i in np.argwhere(~(error <= limit))[0])
-        seen.detail = {
-            "index": list(index),
-            "expected": float(expected[index]),
-            "got": float(value[index]),
-        }
-        why = f"input / keep probability {keep:g}" if kept[index] else "a dropped unit"
-        seen.message = (
-            f"{quantity}: element {list(index)} is {value[index]:.6g}, expected "
-            f"{expected[index]:.6g} ({why})"
-        )
-    elif fraction is not None:
-        seen.verdict, seen.message = FAIL, f"{quantity}: {fraction}"
-    return seen
-
-
-def _kept_fraction(kept: int, total: int, keep: float) -> str | None:
-    """Binomial test (normal approximation, continuity-corrected) of the number of kept
-    units against the keep probability: why it fails, or None."""
-    sigma = math.sqrt(total * keep * (1 - keep))
-    z = max(abs(kept - total * keep) - 0.5, 0) / sigma
-    if z <= _DROPOUT_SIGMAS:
-        return None
-    return (
-        f"the mask kept {kept} of {total} units ({kept / total:.3f}), expected about "
-        f"{keep:.3f} ({z:.1f} sigma off)"
-    )
-
-
-def _holds(function: str, quantity: str, ok: bool, why: str) -> Observation:
-    return Observation(function, quantity, PASS if ok else FAIL, "" if ok else f"{quantity}: {why}")
-
-
 SPECS = (
     Spec(
         forward="affine_forward",
@@ -483,9 +323,9 @@ SPECS = (
         grads=(("dx", "x"),),
         case=_dropout_case,
         inputs=_dropout_inputs,
-        properties=_dropout_properties,
-        property_quantities=_DROPOUT_QUANTITIES,
-        property_values=_DROPOUT_VALUES,
+        properties=properties.dropout,
+        property_quantities=properties.DROPOUT_QUANTITIES,
+        property_values=properties.DROPOUT_VALUES,
         oracle=False,
         profiles=COURSE_API,
     ),

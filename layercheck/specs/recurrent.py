@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from layercheck.cases import Case, dims, labels, normal, parameters, seeds
+from layercheck.core.cases import Case, dims, labels, normal, parameters, seeds
 from layercheck.specs import Spec
 from layercheck.specs.fully_connected import confident_logits
 

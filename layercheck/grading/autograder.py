@@ -30,16 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from layercheck import __version__, grade, reference
-from layercheck.answer_cache import AnswerCache
-from layercheck.rubric import Rubric
+from layercheck import __version__
+from layercheck.core import oracles
+from layercheck.grading import grade
+from layercheck.grading.answer_cache import AnswerCache
+from layercheck.grading.rubric import Rubric
 from layercheck.specs import PROFILES
 
 TARGETS = ("gradescope", "prairielearn")
 PACKAGES = ("layercheck", "impl", "oracle")
 #: layercheck's files besides its modules (the report's schema, the HTML template), as the
 #: project's pyproject.toml lists them.
-PACKAGE_DATA = ["*.json", "templates/*.html"]
+PACKAGE_DATA = ["reports/*.json", "reports/templates/*.html"]
 
 _SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the image (Python 3.11 or newer is needed).
@@ -87,7 +89,7 @@ def build(
     """Write `target`'s autograder to `out` (Gradescope: a zip; PrairieLearn: a folder) for
     `rubric` (read from `rubric_path`, or the profile's default, of `assignment` when given,
     when None) and `profile`."""
-    versions = {"torch": reference.torch_version().split("+")[0], "numpy": np.__version__}
+    versions = {"torch": oracles.torch_version().split("+")[0], "numpy": np.__version__}
     conventions = PROFILES[profile]
     options = f" --assignment {assignment}" if assignment is not None else ""
     options += " --rubric rubric.toml" if rubric_path is not None else ""

@@ -21,8 +21,15 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from layercheck.report import column_order, device_agreement, figure, idle_devices, idle_line
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
+from layercheck.core.dtypes import COLOURS
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, RATIO_EDGES, SKIPPED
+from layercheck.reports.report import (
+    column_order,
+    device_agreement,
+    figure,
+    idle_devices,
+    idle_line,
+)
 
 #: How many passing checks "Worst cases" lists.
 WORST = 10
@@ -34,13 +41,12 @@ SHADES = (1e-4, 1e-2, 1e-1)
 DPI = 70
 #: The open-ended first and last histogram bins, drawn half a decade wide.
 PLOT_EDGES = (10**-6.5, *RATIO_EDGES, 10**2.5)
-DTYPE_COLOURS = {"float64": "#1f5fa8", "float32": "#2e9e5b", "float16": "#d9791e"}
 DEVICE_LINES = {"cpu": "-", "cuda": "--"}
 #: Failing checks are listed most severe first.
 _SEVERITY = {ERROR: 0, FAIL: 1}
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("layercheck", "templates"),
+    loader=jinja2.PackageLoader("layercheck.reports", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
@@ -219,7 +225,7 @@ def _plot(quantities: dict[str, list[dict[str, Any]]]) -> str:
             ax.stairs(
                 check["ratio_counts"],
                 PLOT_EDGES,
-                color=DTYPE_COLOURS.get(check["dtype"], "#555555"),
+                color=COLOURS.get(check["dtype"], "#555555"),
                 linestyle=DEVICE_LINES.get(check["device"], ":"),
                 lw=1.4,
                 label=f"{check['dtype']} {check['device']}",

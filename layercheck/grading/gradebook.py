@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from layercheck.feedback import NOT_LOADED
+from layercheck.grading.feedback import NOT_LOADED
 
 CSV_NAME, SUMMARY_NAME, HISTOGRAM_NAME = "gradebook.csv", "summary.md", "score_histogram.png"
 #: The batch's own files in the output folder: no submission is named like one.

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from layercheck.cases import Case
-from layercheck.evaluate import InvalidCase, Oracle, answer, evaluate
-from layercheck.observe import Candidate
+from layercheck.core.cases import Case
+from layercheck.core.evaluate import InvalidCase, Oracle, answer, evaluate
+from layercheck.core.observe import Candidate
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
 from layercheck.specs import Spec
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
 
 #: Most cases per hypothesis example.
 BATCH = 16
@@ -155,9 +155,9 @@ def check_cases(
 
 
 def _cuda_available() -> bool:
-    from layercheck import reference  # torch: a run on the CPU with known answers needs none
+    from layercheck.core import oracles  # torch: a run on the CPU with known answers needs none
 
-    return reference.cuda_available()
+    return oracles.cuda_available()
 
 
 def _blank_checks(

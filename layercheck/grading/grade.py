@@ -13,7 +13,7 @@ Per submission, ``OUT/<name>/`` receives ``feedback.md``, ``checks.json``, ``run
 again. All but ``run.json`` depend on the submission and the plan alone, byte for byte. The
 gradebook is rebuilt from those files.
 
-Submissions are untrusted (`layercheck.sandbox`, `layercheck.confine`): none can read the
+Submissions are untrusted (`layercheck.sandbox`): none can read the
 output folder, the answer cache, the batch's other submissions or the rubric, and a worker
 process dies with the grader, so a killed batch leaves no process behind.
 """
@@ -38,17 +38,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from layercheck import __version__, feedback, gradebook, repro, runner
-from layercheck.answer_cache import AnswerCache
-from layercheck.cases import Case
-from layercheck.confine import die_with_parent
-from layercheck.evaluate import InvalidCase
-from layercheck.observe import last_line
-from layercheck.rubric import Rubric
-from layercheck.sandbox import Sandbox, plain
+from layercheck import __version__
+from layercheck.core import runner
+from layercheck.core.cases import Case
+from layercheck.core.evaluate import InvalidCase
+from layercheck.core.observe import last_line
+from layercheck.core.verdicts import ERROR, FAIL, PASS, Check
+from layercheck.grading import feedback, gradebook
+from layercheck.grading.answer_cache import AnswerCache
+from layercheck.grading.rubric import Rubric
+from layercheck.grading.unpack import UnpackError, unpack
+from layercheck.reports import repro
+from layercheck.sandbox.confine import die_with_parent
+from layercheck.sandbox.process import Sandbox, plain
 from layercheck.specs import DROPOUT_P, EDGE, PROFILES, REGISTRY, Spec, with_dropout_p
-from layercheck.unpack import UnpackError, unpack
-from layercheck.verdicts import ERROR, FAIL, PASS, Check
 
 #: Cases per spec and dtype that every submission meets.
 DEFAULT_EXAMPLES = 16

@@ -31,11 +31,7 @@ from typing import Any
 
 import numpy as np
 
-#: Unit roundoff of each dtype (half the distance from 1 to the next number).
-EPS = {"float16": 2.0**-11, "float32": 2.0**-24, "float64": 2.0**-53}
-
-#: torch.testing.assert_close's absolute tolerances.
-ATOL = {"float16": 1e-5, "float32": 1e-5, "float64": 1e-7}
+from layercheck.core.dtypes import ATOL, EPS
 
 #: How many times the peer's own error a candidate may make.
 PEER_MULTIPLE = 4.0

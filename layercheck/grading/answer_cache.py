@@ -23,17 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from layercheck.cases import Case
-from layercheck.evaluate import Answers, InvalidCase, answer, sensitivity_of
+from layercheck.core.cases import Case
+from layercheck.core.evaluate import Answers, InvalidCase, answer, sensitivity_of
 from layercheck.specs import Spec
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parents[1]  # layercheck/
 #: The harness's files behind an answer: the specs (cases, inputs), the case machinery, the
 #: answer and sensitivity computation, the oracle runner and the tolerance (rounding units);
 #: with them, every file of the ``oracle`` package.
 SOURCES = (
     *sorted((_HERE / "specs").glob("*.py")),
-    *(_HERE / name for name in ("cases.py", "evaluate.py", "reference.py", "tolerance.py")),
+    *(_HERE / "core" / name for name in ("calls.py", "cases.py", "evaluate.py", "oracles.py")),
+    *(_HERE / "core" / name for name in ("tolerance.py",)),
 )
 
 
@@ -59,9 +60,9 @@ def _torch_version() -> str:
     try:
         return importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:  # a build on the path, not installed
-        from layercheck import reference
+        from layercheck.core import oracles
 
-        return reference.torch_version()
+        return oracles.torch_version()
 
 
 def inputs_digest(args: dict[str, Any]) -> str:

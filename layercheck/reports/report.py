@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from layercheck import __version__
-from layercheck.cases import DTYPES
-from layercheck.repro import command as repro_command
-from layercheck.repro import descriptor
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
+from layercheck.reports.repro import command as repro_command
+from layercheck.reports.repro import descriptor
 from layercheck.specs import REGISTRY
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, VERDICTS
 
 SCHEMA_VERSION = 2
 DEVICES = ("cpu", "cuda")

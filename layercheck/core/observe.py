@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from layercheck.tolerance import bound, normwise_error
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Observation
+from layercheck.core.tolerance import bound, normwise_error
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, Observation
 
 Candidate = Mapping[str, Callable[..., Any]]
 #: Largest array a failing observation keeps whole (expected and got), for its reproducer.

@@ -16,8 +16,6 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-DTYPES = ("float64", "float32", "float16")
-
 
 def _cases_depend_on_the_seed_alone() -> None:
     """Hypothesis mixes literals found in the source of whatever "local" modules are loaded

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from layercheck.cases import Case, upstream
-from layercheck.observe import (
+from layercheck.core.cases import Case, upstream
+from layercheck.core.dtypes import EPS
+from layercheck.core.observe import (
     Candidate,
     NotWritten,
     Unusable,
@@ -28,9 +29,9 @@ from layercheck.observe import (
     shapes_of,
     unpack,
 )
+from layercheck.core.tolerance import SENSITIVITY_DRAWS, normwise_error, perturbed
+from layercheck.core.verdicts import NOT_IMPLEMENTED, PASS, Observation
 from layercheck.specs import EDGE
-from layercheck.tolerance import EPS, SENSITIVITY_DRAWS, normwise_error, perturbed
-from layercheck.verdicts import NOT_IMPLEMENTED, PASS, Observation
 
 if TYPE_CHECKING:
     from layercheck.specs import Spec
@@ -68,11 +69,11 @@ def answer(
 ) -> Answers:
     """Run the oracles (another convention's, given a `variant`) on `case`, whose inputs are
     `args`. Raises InvalidCase when the truth or the peer leaves the dtype's range."""
-    from layercheck import reference  # torch, imported where an answer is computed (2.8 s)
+    from layercheck.core import oracles  # torch, imported where an answer is computed (2.8 s)
 
     dout = lru_cache(partial(upstream, case))
-    truth = reference.solve(spec, args, "float64", "cpu", dout, variant=variant)
-    peer = reference.solve(spec, args, case.dtype, device, dout, variant=variant)
+    truth = oracles.solve(spec, args, "float64", "cpu", dout, variant=variant)
+    peer = oracles.solve(spec, args, case.dtype, device, dout, variant=variant)
     _require_in_range(truth, peer, case.dtype)
     return Answers(truth, peer, variant=variant)
 
@@ -191,11 +192,11 @@ def sensitivity_of(
     computed for every quantity at once, on first use, into ``answers.sensitivity``."""
     known = answers.sensitivity
     if not known:
-        from layercheck import reference  # torch: only where the answer is new
+        from layercheck.core import oracles  # torch: only where the answer is new
 
         u, rng = EPS[case.dtype], case.rng(2)
         for _ in range(SENSITIVITY_DRAWS):
-            moved = reference.solve(
+            moved = oracles.solve(
                 spec,
                 perturbed(args, u, rng),
                 "float64",

@@ -26,8 +26,8 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
-from layercheck.calls import Method, bind, class_of
-from layercheck.observe import last_line
+from layercheck.core.calls import Method, bind, class_of
+from layercheck.core.observe import last_line
 
 DEFAULT = "impl"
 _counter = itertools.count()
@@ -189,7 +189,7 @@ def _load_files(
 
 def _unpacked(archive: Path) -> Path:
     """The folder `archive`'s files are unpacked into, removed when the process ends."""
-    from layercheck.unpack import UnpackError, unpack
+    from layercheck.grading.unpack import UnpackError, unpack
 
     scratch = tempfile.mkdtemp(prefix="layercheck-zip-")
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)

@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from layercheck.cases import DTYPES
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.verdicts import PASS, SKIPPED, Check
 from layercheck.specs import (
     COURSES,
     DROPOUT_P,
@@ -45,7 +46,6 @@ from layercheck.specs import (
     spec_of,
     with_dropout_p,
 )
-from layercheck.verdicts import PASS, SKIPPED, Check
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 POLICIES = ("all", "fraction")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from layercheck.cases import Case
+    from layercheck.core.cases import Case
 
 PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED = "pass", "fail", "error", "not_implemented", "skipped"
 VERDICTS = (PASS, FAIL, ERROR, NOT_IMPLEMENTED, SKIPPED)

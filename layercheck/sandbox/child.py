@@ -1,24 +1,17 @@
 """The sandboxed child: loads a submission and runs its functions on the parent's request.
 
-Run as ``python -I -m layercheck.child REQUEST_FD REPLY_FD`` (the last two arguments) by
-`layercheck.sandbox`, which documents the protocol. This module also holds the wire format
-both sides use. It imports the standard library, numpy, `layercheck.target` and
-`layercheck.observe`, nothing else.
-
-A frame is ``<II`` (JSON length, blob count), the JSON header, then each blob as ``<Q``
-length and bytes. Arrays travel as ``.npy`` blobs, read back without pickle.
+Run as ``python -I -m layercheck.sandbox.child REQUEST_FD REPLY_FD`` (the last two arguments) by
+`layercheck.sandbox.process`, which documents the protocol. It imports the standard library, numpy,
+`layercheck.sandbox.wire` (the frames both sides exchange) and the core's `target`,
+`observe` and `calls`, nothing else.
 """
 
 from __future__ import annotations
 
 import importlib
 import io
-import json
-import math
 import os
-import re
 import signal
-import struct
 import sys
 import warnings
 from collections.abc import Callable
@@ -26,108 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from layercheck import observe, target
-from layercheck.calls import Method
+from layercheck.core import observe, target
+from layercheck.core.calls import Method
+from layercheck.sandbox.wire import KEYS, PLAIN, array, frame, npy, travels, unframe
 
-_HEAD = struct.Struct("<II")
-_SIZE = struct.Struct("<Q")
-MAX_JSON = 16 << 20
-MAX_BLOBS = 1 << 16
-MAX_FRAME = 512 << 20
-_MAGIC_1 = b"\x93NUMPY\x01\x00"
-_PLAIN_HEADER = re.compile(
-    rb"\{'descr': '([<>|=]?[a-zA-Z]\d*)', 'fortran_order': (False|True), "
-    rb"'shape': \(((?:\d+, ?)*\d*)\), \} *\n"
-)
-_NPY_HEADERS = {
-    (1, 0): np.lib.format.read_array_header_1_0,
-    (2, 0): np.lib.format.read_array_header_2_0,
-}
-#: JSON scalars: what travels as itself (bool is an int; exact types only).
-_PLAIN = (type(None), bool, int, float)
-#: Dict keys that travel (the parent's are strings; a submission may add others).
-_KEYS = (*_PLAIN, str)
 #: Top-level modules a submission may not import.
 REFUSED = ("torch", "jax", "tensorflow")
-
-
-class ProtocolError(Exception):
-    """A frame or a value that breaks the wire format; the message is one line."""
-
-
-def frame(header: dict[str, Any], blobs: list[bytes]) -> list[bytes]:
-    """The pieces of one frame, to be written in order."""
-    text = json.dumps(header, separators=(",", ":")).encode()
-    pieces = [_HEAD.pack(len(text), len(blobs)), text]
-    for blob in blobs:
-        pieces += [_SIZE.pack(len(blob)), blob]
-    return pieces
-
-
-def unframe(
-    read: Callable[[int], bytearray], limit: int = MAX_FRAME
-) -> tuple[Any, list[bytearray]]:
-    """One frame of at most `limit` bytes, from `read(n)` (exactly n bytes); raises
-    ProtocolError on a bad frame."""
-    length, count = _HEAD.unpack(read(_HEAD.size))
-    if length > MAX_JSON or count > MAX_BLOBS:
-        raise ProtocolError(f"a frame announces {length} bytes of JSON and {count} blobs")
-    try:
-        header = json.loads(bytes(read(length)))
-    except (ValueError, RecursionError) as exc:
-        raise ProtocolError(f"a frame's header is not JSON ({type(exc).__name__})") from None
-    blobs, total = [], length
-    for _ in range(count):
-        (size,) = _SIZE.unpack(read(_SIZE.size))
-        total += size
-        if total > limit:
-            raise ProtocolError(f"a frame is over the {limit >> 20} MB limit")
-        blobs.append(read(size))
-    return header, blobs
-
-
-def npy(value: np.ndarray | np.generic) -> bytes:
-    """`value` as .npy bytes (C order); headers written here for plain dtypes (fast)."""
-    value = np.asarray(value)
-    descr = np.lib.format.dtype_to_descr(value.dtype)
-    if not isinstance(descr, str):  # a structured dtype
-        buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, value, allow_pickle=False)
-        return buffer.getvalue()
-    header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {value.shape!r}, }}"
-    header += " " * (-(len(header) + 11) % 64) + "\n"  # the data starts 64-byte aligned
-    data = value.reshape(-1).view(np.uint8) if value.flags.c_contiguous else value.tobytes()
-    return b"".join((_MAGIC_1, struct.pack("<H", len(header)), header.encode(), data))
-
-
-def array(blob: bytearray) -> np.ndarray:
-    """A writable plain ndarray over `blob` (.npy bytes), its size checked before anything is
-    allocated; no pickle, no object dtype."""
-    try:
-        shape, fortran, dtype, offset = _npy_header(blob)
-    except (KeyError, ValueError, TypeError, struct.error) as exc:
-        raise ProtocolError(f"a blob is not a .npy array ({exc})") from None
-    if not _travels(dtype):
-        raise ProtocolError(f"a blob holds an array of dtype {dtype}")
-    if math.prod(shape) * dtype.itemsize != len(blob) - offset:
-        raise ProtocolError(f"a .npy blob's size does not match its shape {shape}")
-    flat = np.frombuffer(blob, dtype, math.prod(shape), offset)
-    return flat.reshape(shape, order="F" if fortran else "C")
-
-
-def _npy_header(blob: bytearray) -> tuple[tuple[int, ...], bool, np.dtype, int]:
-    """Shape, Fortran order, dtype and data offset of .npy bytes: plain headers parsed here
-    (numpy's parser evaluates the header's literal, far slower), others by numpy."""
-    if blob[:8] == _MAGIC_1:
-        (length,) = struct.unpack_from("<H", blob, 8)
-        offset = 10 + length
-        plain = _PLAIN_HEADER.fullmatch(blob, 10, offset)
-        if plain:
-            shape = tuple(int(size) for size in plain[3].split(b",") if size.strip())
-            return shape, plain[2] == b"True", np.dtype(plain[1].decode()), offset
-    stream = io.BytesIO(blob)
-    shape, fortran, dtype = _NPY_HEADERS[np.lib.format.read_magic(stream)](stream)
-    return shape, fortran, dtype, stream.tell()
 
 
 def snapshot(value: Any) -> Any:
@@ -224,15 +121,15 @@ class _Child:
         for i, slot in enumerate(slots):
             if value is slot:
                 return {"slot": i}
-        if type(value) in _PLAIN and not (type(value) is int and abs(value) >= 2**63):
+        if type(value) in PLAIN and not (type(value) is int and abs(value) >= 2**63):
             return value
-        if isinstance(value, np.generic) and _travels(value.dtype):
+        if isinstance(value, np.generic) and travels(value.dtype):
             out.append(npy(value))
             return {"npy": len(out) - 1, "scalar": True}
         kept = self.next_id
         self.next_id += 1
         self.kept[kept] = (value, own)
-        if type(value) is np.ndarray and _travels(value.dtype):
+        if type(value) is np.ndarray and travels(value.dtype):
             out.append(npy(value))
             return {"npy": len(out) - 1, "ref": kept}
         try:
@@ -251,9 +148,9 @@ class _Child:
                 return None
             out.append(npy(slot))
             return {"array": len(out) - 1}
-        entries = [[key, "del"] for key in old if key not in slot and type(key) in _KEYS]
+        entries = [[key, "del"] for key in old if key not in slot and type(key) in KEYS]
         for key, item in slot.items():
-            if type(key) not in _KEYS:
+            if type(key) not in KEYS:
                 continue
             if key not in old or (item is not old[key][0] and not _equal(item, old[key][0])):
                 entries.append([key, "set", self.result(item, slots, [], out)])
@@ -263,11 +160,6 @@ class _Child:
         return {"dict": entries} if entries else None
 
 
-def _travels(dtype: np.dtype) -> bool:
-    """Whether arrays of `dtype` travel as .npy: no Python objects, a size per element."""
-    return not dtype.hasobject and dtype.itemsize > 0
-
-
 def _slot(wire: Any) -> bool:
     """Whether an argument's wire form is an array or a dict (not a handle or scalar)."""
     return isinstance(wire, dict) and "handle" not in wire and not wire.get("scalar")
@@ -275,7 +167,7 @@ def _slot(wire: Any) -> bool:
 
 def _equal(a: Any, b: Any) -> bool:
     """Equal plain values (a number or string put back unchanged is no change)."""
-    return type(a) is type(b) and type(a) in _KEYS and a == b
+    return type(a) is type(b) and type(a) in KEYS and a == b
 
 
 class _Refuser:

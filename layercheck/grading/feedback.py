@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from layercheck import repro
-from layercheck.cases import DTYPES
-from layercheck.rubric import PASSED, ItemScore, Score
-from layercheck.target import LOST
-from layercheck.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
+from layercheck.core.dtypes import DTYPES
+from layercheck.core.target import LOST
+from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, PASS, SKIPPED, Check
+from layercheck.grading.rubric import PASSED, ItemScore, Score
+from layercheck.reports import repro
 
 #: How the top-level output of an unloadable submission starts (the gradebook reads it).
 NOT_LOADED = "The submission could not be loaded: "

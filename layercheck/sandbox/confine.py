@@ -482,7 +482,7 @@ def _system_view() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     emptied = dict.fromkeys(filter(None, map(seen_as, _package_folders())))
     package = Path(numpy.__file__).parent
-    kept = [package, package.with_name("numpy.libs"), Path(__file__).parent]
+    kept = [package, package.with_name("numpy.libs"), Path(__file__).parents[1]]
     for folder in emptied:
         view += ["--tmpfs", folder]
     for path in kept:
@@ -587,7 +587,7 @@ def system_readable(hidden: tuple[str, ...]) -> tuple[tuple[Path, int], ...]:
     import numpy
 
     roots = [*_SYSTEM, *_ETC, sys.prefix, sys.base_prefix, sys.exec_prefix]
-    roots += [Path(numpy.__file__).parent.parent, Path(__file__).parent]
+    roots += [Path(numpy.__file__).parent.parent, Path(__file__).parents[1]]
     cut = {Path(os.path.realpath(path)) for path in (*hidden, *_package_paths())}
     found: list[tuple[Path, int]] = []
     for root in dict.fromkeys(Path(os.path.realpath(root)) for root in roots):

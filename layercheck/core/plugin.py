@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from layercheck import report, target
-from layercheck.cases import DTYPES
+from layercheck.core import target
+from layercheck.core.dtypes import DTYPES
+from layercheck.reports import report
 from layercheck.specs import COURSES, PROFILES, REGISTRY, Spec, default_course
 
 PROPERTY = "layercheck"

@@ -1,8 +1,8 @@
 """Runs an untrusted submission in a sandboxed child process, seen by the parent as a candidate.
 
 `Sandbox(path).candidate()` maps each API function the submission defines to a proxy that
-runs it in the child (`layercheck.child`): ``python -I`` in its own session and a scratch
-working directory, confined by `layercheck.confine` (limits, Landlock, seccomp, no network).
+runs it in the child (`layercheck.sandbox.child`): ``python -I`` in its own session and a scratch
+working directory, confined by `layercheck.sandbox.confine` (limits, Landlock, seccomp, no network).
 The runner and `evaluate` use the proxy unchanged and reach the same verdicts as in-process,
 because:
 
@@ -13,7 +13,7 @@ because:
   objects; a returned argument is the parent's argument itself.
 
 Protocol, over a pipe pair of its own (stdout and stderr go to a file): each message is a
-frame (`layercheck.child.frame`): a JSON header and ``.npy`` blobs, nothing pickled. The
+frame (`layercheck.sandbox.wire`): a JSON header and ``.npy`` blobs, nothing pickled. The
 first request names the submission; the child answers ``ready`` (the functions found) or
 ``load_error``. Each call request holds the function, the encoded arguments and the kept
 objects the parent released; the reply holds ``raised`` (the exception's last line) or
@@ -45,9 +45,9 @@ from typing import Any
 
 import numpy as np
 
-from layercheck.child import ProtocolError, array, frame, npy, unframe
-from layercheck.confine import Confinement
-from layercheck.observe import Lost, Raised
+from layercheck.core.observe import Lost, Raised
+from layercheck.sandbox.confine import Confinement
+from layercheck.sandbox.wire import KEYS, PLAIN, ProtocolError, array, frame, npy, unframe
 
 #: Seconds a child gets to start and load the submission, on top of `wall_s`.
 STARTUP_S = 10.0
@@ -71,12 +71,10 @@ _COMMAND = (
     "import sys, importlib.util as u; d = sys.argv[1]; "
     "s = u.spec_from_file_location('layercheck', d + '/__init__.py', "
     "submodule_search_locations=[d]); m = sys.modules['layercheck'] = u.module_from_spec(s); "
-    "s.loader.exec_module(m); from layercheck.confine import enclose; enclose(sys.argv[2]); "
-    "from layercheck.child import main; main(sys.argv)",
+    "s.loader.exec_module(m); from layercheck.sandbox.confine import enclose; "
+    "enclose(sys.argv[2]); from layercheck.sandbox.child import main; main(sys.argv)",
 )
-_PACKAGE = str(Path(__file__).resolve().parent)
-_PLAIN = (type(None), bool, int, float)
-_KEYS = (*_PLAIN, str)
+_PACKAGE = str(Path(__file__).resolve().parents[1])  # layercheck/
 
 
 class Handle:
@@ -144,14 +142,14 @@ class _Request:
         if isinstance(value, np.generic):
             return {"npy": self._blob(value), "scalar": True}
         if not isinstance(value, np.ndarray | dict):
-            if type(value) in (*_PLAIN, str):
+            if type(value) in (*PLAIN, str):
                 return value
             raise TypeError(f"cannot pass a {type(value).__name__} to a sandboxed function")
         if id(value) in self.numbers:
             return {"same": self.numbers[id(value)]}
         self.numbers[id(value)] = len(self.numbers)
         if isinstance(value, dict):
-            if any(type(key) not in _KEYS for key in value):
+            if any(type(key) not in KEYS for key in value):
                 raise TypeError("a dict passed to a sandboxed function has a key of another type")
             return {"dict": [[key, self.encode(item)] for key, item in value.items()]}
         wire = {"npy": self._blob(value)}
@@ -180,7 +178,7 @@ class Sandbox:
     Loading gets `startup_s` + `wall_s` seconds of wall-clock time and each call `wall_s`;
     all of them together at most `budget_s` (None: no total). The child has `cpu_s` seconds
     of CPU time in all, `memory_mb` of address space, files up to 16 MB, reads nothing of
-    `hidden` (`layercheck.confine`), and `output()` keeps the first `output_kb` of what it
+    `hidden` (`layercheck.sandbox.confine`), and `output()` keeps the first `output_kb` of what it
     printed. A call past a limit, or a child that dies or breaks the protocol, leaves the
     sandbox dead: that call and every later one raise `observe.Raised` with the one-line
     reason (also in `failure`) until `restart()`.
@@ -408,7 +406,7 @@ class Sandbox:
     def _value(self, wire: Any, blobs: list[bytearray], slots: list[Any], own: list[Any]) -> Any:
         """A value from the child: a JSON scalar, an argument (``slot``), an array or numpy
         scalar (``npy``), or a kept object (``handle``)."""
-        if type(wire) in _PLAIN:
+        if type(wire) in PLAIN:
             return wire
         if not isinstance(wire, dict):
             raise ProtocolError(f"unexpected {type(wire).__name__} in a reply")
@@ -433,7 +431,7 @@ class Sandbox:
             _assign(slot, array(blobs[_index(change["array"], len(blobs))]))
             return
         for key, action, *rest in change["dict"]:
-            if type(key) not in _KEYS:
+            if type(key) not in KEYS:
                 raise ProtocolError("a dict key of another type")
             if action == "del":
                 slot.pop(key, None)

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from layercheck.cases import Case, upstream
-from layercheck.observe import SHOWN_ELEMENTS, Candidate
+from layercheck.core.cases import Case, upstream
+from layercheck.core.observe import SHOWN_ELEMENTS, Candidate
+from layercheck.core.verdicts import PASS, Check
 from layercheck.specs import EDGE, SPEC_FILES, Spec, spec_of
-from layercheck.verdicts import PASS, Check
 
 #: The descriptor keys of a reported case that rebuild it (with the check's function and
 #: quantity): what ``layercheck repro --case`` takes.
@@ -92,7 +92,7 @@ def snippet(check: Check, case: dict[str, Any] | None = None) -> list[str] | Non
 def replay(target: Candidate, found: dict[str, Any], profile: str) -> tuple[str, list[str]]:
     """Run the case of descriptor `found` against `target`: its verdict for the quantity
     and the lines that say so (the message, the snippet, the descriptor)."""
-    from layercheck.evaluate import InvalidCase, answer, evaluate  # torch, for the oracle
+    from layercheck.core.evaluate import InvalidCase, answer, evaluate  # torch, for the oracle
 
     spec = spec_of(found["function"])
     if spec is None:

@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from layercheck.report import FAILING
-from layercheck.verdicts import PASS, SKIPPED
+from layercheck.core.verdicts import PASS, SKIPPED
+from layercheck.reports.report import FAILING
 
 #: Meta fields compared as the environment (timing and run options are not).
 ENVIRONMENT = ("layercheck", "numpy", "torch", "hypothesis", "python", "platform", "cpu", "gpu")

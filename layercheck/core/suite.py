@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from layercheck import reference, runner
-from layercheck.plugin import PROPERTY
-from layercheck.report import FAILING
-from layercheck.verdicts import SKIPPED
+from layercheck.core import oracles, runner
+from layercheck.core.plugin import PROPERTY
+from layercheck.core.verdicts import SKIPPED
+from layercheck.reports.report import FAILING
 
 
 def test_conformance(lc_key, lc_candidate, lc_options: dict[str, Any], record_property) -> None:
@@ -44,4 +44,4 @@ def test_conformance(lc_key, lc_candidate, lc_options: dict[str, Any], record_pr
 
 def _env() -> dict[str, Any]:
     """What only a process that ran the oracle knows."""
-    return {"torch_runtime": reference.torch_version(), "gpu": reference.device_name("cuda")}
+    return {"torch_runtime": oracles.torch_version(), "gpu": oracles.device_name("cuda")}

@@ -1,0 +1,1 @@
+"""Grading: batches, rubrics, feedback, the gradebook, answer caching, LMS autograders."""

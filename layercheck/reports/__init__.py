@@ -1,0 +1,1 @@
+"""Reports: the JSON document and its Markdown, HTML and diff renderings, reproducers."""

@@ -1,0 +1,1 @@
+"""The sandbox: untrusted submissions run in a confined child process."""
