@@ -97,18 +97,19 @@ def overhead(examples: int) -> dict:
     from layercheck.core import oracles, runner, target
     from layercheck.core.cases import upstream
     from layercheck.core.dtypes import DTYPES
+    from layercheck.core.evaluate import Setting
     from layercheck.specs import REGISTRY
 
     candidate = target.load()
     for spec in REGISTRY.values():  # warm up: first calls compile strategies, load kernels
         for dtype in DTYPES:
-            runner.run(spec, candidate, dtype, "cpu", examples=8, seed=1)
+            runner.run(Setting(spec, candidate, dtype, "cpu"), examples=8, seed=1)
     rows, harness_total, raw_total, cases_total = [], 0.0, 0.0, 0
     for spec in REGISTRY.values():
         for dtype in DTYPES:
             cases = runner.draw(spec, dtype, examples=examples, seed=0)  # what run meets
             started = time.perf_counter()
-            runner.run(spec, candidate, dtype, "cpu", examples=examples, seed=0)
+            runner.run(Setting(spec, candidate, dtype, "cpu"), examples=examples, seed=0)
             harness = time.perf_counter() - started
             started = time.perf_counter()
             for case in cases:

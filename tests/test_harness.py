@@ -12,7 +12,7 @@ import impl
 from layercheck.core import oracles, runner, target
 from layercheck.core.cases import Case
 from layercheck.core.dtypes import EPS
-from layercheck.core.evaluate import Answers, answer
+from layercheck.core.evaluate import Answers, Setting, answer
 from layercheck.core.tolerance import bound, normwise_error
 from layercheck.core.verdicts import FAIL, PASS, Check, Observation
 from layercheck.reports import report
@@ -49,9 +49,9 @@ def test_a_check_keeps_the_worst_verdict_and_the_smallest_failing_case():
 
 def test_same_seed_draws_the_same_cases_and_figures():
     spec = REGISTRY["batchnorm"]
-    first = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=11)
-    again = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=11)
-    other = runner.run(spec, IMPL, "float16", "cpu", examples=15, seed=12)
+    first = runner.run(Setting(spec, IMPL, "float16", "cpu"), examples=15, seed=11)
+    again = runner.run(Setting(spec, IMPL, "float16", "cpu"), examples=15, seed=11)
+    other = runner.run(Setting(spec, IMPL, "float16", "cpu"), examples=15, seed=12)
     assert [c.to_json() for c in first] == [c.to_json() for c in again]
     assert [c.to_json() for c in first] != [c.to_json() for c in other]
 
@@ -62,7 +62,9 @@ def test_hypothesis_shrinks_a_failure_to_a_small_case():
         return dx, dw * 1.01, db
 
     candidate = {**IMPL, "affine_backward": dw_wrong}
-    checks = runner.run(REGISTRY["affine"], candidate, "float64", "cpu", examples=30, seed=0)
+    checks = runner.run(
+        Setting(REGISTRY["affine"], candidate, "float64", "cpu"), examples=30, seed=0
+    )
     dw = next(c for c in checks if c.function == "affine_backward" and c.quantity == "dw")
     assert dw.verdict == FAIL and dw.message.startswith("dw: max abs error")
     assert dw.case["sizes"]["N"] == 1 and dw.case["sizes"]["M"] == 1, dw.case
@@ -113,7 +115,9 @@ def _maxima(window):
 )
 def test_max_pool_ties_accept_any_routing_to_the_maxima_and_nothing_else(route, verdict):
     candidate = _pool_routing(route)
-    checks = runner.run(REGISTRY["max_pool"], candidate, "float32", "cpu", examples=30, seed=0)
+    checks = runner.run(
+        Setting(REGISTRY["max_pool"], candidate, "float32", "cpu"), examples=30, seed=0
+    )
     found = {(c.function, c.quantity): c for c in checks}
     ties = found["max_pool_backward_naive", "dx_ties"]
     assert ties.verdict == verdict, ties.message
@@ -133,13 +137,17 @@ def test_tie_cases_tile_the_input_and_the_report_shows_the_case_that_ran():
         return impl.max_pool_forward_naive(x, pool_param)
 
     candidate = {**IMPL, "max_pool_forward_naive": tiling}
-    checks = runner.run(REGISTRY["max_pool"], candidate, "float64", "cpu", examples=60, seed=0)
+    checks = runner.run(
+        Setting(REGISTRY["max_pool"], candidate, "float64", "cpu"), examples=60, seed=0
+    )
     assert all(c.verdict == PASS for c in checks), [(c.quantity, c.message) for c in checks]
 
     dropped = _pool_routing(lambda w, g: np.zeros(w.shape))
     ties = next(
         c
-        for c in runner.run(REGISTRY["max_pool"], dropped, "float64", "cpu", examples=30, seed=0)
+        for c in runner.run(
+            Setting(REGISTRY["max_pool"], dropped, "float64", "cpu"), examples=30, seed=0
+        )
         if c.quantity == "dx_ties"
     )
     sizes, params = ties.case["sizes"], ties.case["params"]
@@ -152,7 +160,7 @@ def test_tie_cases_tile_the_input_and_the_report_shows_the_case_that_ran():
 
 @pytest.mark.skipif(oracles.cuda_available(), reason="CUDA is available here")
 def test_cuda_checks_say_cuda_is_not_available():
-    checks = runner.run(REGISTRY["affine"], IMPL, "float32", "cuda", examples=5, seed=0)
+    checks = runner.run(Setting(REGISTRY["affine"], IMPL, "float32", "cuda"), examples=5, seed=0)
     assert {c.verdict for c in checks} == {"skipped"}
     assert {c.message for c in checks} == {"skipped: CUDA not available"}
 
@@ -194,8 +202,10 @@ def _exact_peer(spec, args, case, device):
 def test_a_confident_softmax_loss_in_float16_passes_whatever_the_peer(name, case):
     spec = REGISTRY[name]
     unscaled = dataclasses.replace(spec, rounding_scale=lambda quantity, args: 0.0)
-    before = runner.check_cases(unscaled, IMPL, [case], "float16", "cpu", oracle=_exact_peer)
-    after = runner.check_cases(spec, IMPL, [case], "float16", "cpu", oracle=_exact_peer)
+    before = runner.check_cases(
+        Setting(unscaled, IMPL, "float16", "cpu", oracle=_exact_peer), [case]
+    )
+    after = runner.check_cases(Setting(spec, IMPL, "float16", "cpu", oracle=_exact_peer), [case])
     verdicts = {c.quantity: c.verdict for c in before}
     assert verdicts["loss"] == verdicts["dx"] == FAIL, f"not a confident case: {verdicts}"
     ran = [c for c in after if c.examples]  # the loss's edge-tier row met no case
@@ -267,8 +277,8 @@ def test_a_passing_run_meets_exactly_the_drawn_cases():
         return answer(spec, args, case, device)
 
     cases = runner.draw(spec, "float32", examples=30, seed=3)
-    checks = runner.check_cases(spec, IMPL, cases, "float32", "cpu", oracle=recording)
+    checks = runner.check_cases(Setting(spec, IMPL, "float32", "cpu", oracle=recording), cases)
     assert seen == cases and len(cases) >= 25
     assert [c.to_json() for c in checks] == [
-        c.to_json() for c in runner.run(spec, IMPL, "float32", "cpu", examples=30, seed=3)
+        c.to_json() for c in runner.run(Setting(spec, IMPL, "float32", "cpu"), examples=30, seed=3)
     ]

@@ -13,6 +13,7 @@ import pytest
 
 import impl
 from layercheck.core import runner
+from layercheck.core.evaluate import Setting
 from layercheck.specs import spec_of
 
 IMPL = Path(impl.__file__).parent
@@ -48,6 +49,6 @@ def test_every_mutant_fails_a_check(file, function, old, new):
     namespace = mutant(file, old, new)
     spec = spec_of(function)
     candidate = {name: namespace[name] for name in spec.functions if name in namespace}
-    checks = runner.run(spec, candidate, "float64", "cpu", examples=EXAMPLES, seed=0)
+    checks = runner.run(Setting(spec, candidate, "float64", "cpu"), examples=EXAMPLES, seed=0)
     failing = [(c.function, c.quantity) for c in checks if c.verdict not in ("pass", "skipped")]
     assert failing, f"{function} with {old!r} -> {new!r} survived {len(checks)} checks"

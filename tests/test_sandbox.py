@@ -11,6 +11,7 @@ import pytest
 
 import impl
 from layercheck.core import runner, target
+from layercheck.core.evaluate import Setting
 from layercheck.core.observe import Raised, describe
 from layercheck.core.verdicts import FAIL
 from layercheck.sandbox.process import Handle, Sandbox
@@ -38,7 +39,7 @@ def submission(tmp_path: Path, source: str) -> Path:
 def verdicts(candidate, spec: str, dtype: str) -> list[tuple]:
     """Each check's verdict, cases and failing case: what a process with other matrix
     kernels (another OPENBLAS_CORETYPE) must still agree on, to the last bit or not."""
-    checks = runner.run(REGISTRY[spec], candidate, dtype, "cpu", examples=12, seed=0)
+    checks = runner.run(Setting(REGISTRY[spec], candidate, dtype, "cpu"), examples=12, seed=0)
     return [(c.function, c.quantity, c.verdict, c.examples, c.case) for c in checks]
 
 

@@ -78,34 +78,40 @@ def answer(
     return Answers(truth, peer, variant=variant)
 
 
-def evaluate(
-    spec: Spec,
-    candidate: Candidate,
-    case: Case,
-    device: str,
-    profile: str,
-    oracle: Oracle = answer,
-) -> Outcome:
-    """Run `candidate` on `case` and observe every quantity of the spec's functions; the
-    oracle's answers come from `oracle` (a cache of them, when grading).
+@dataclass(frozen=True)
+class Setting:
+    """What every case of a run of checks shares: the spec, the candidate (function name ->
+    callable), the dtype and the device, the profile (the course's conventions) and the
+    oracle (its answers computed, or a grader's cache of them)."""
+
+    spec: Spec
+    candidate: Candidate
+    dtype: str
+    device: str = "cpu"
+    profile: str = "cs231n"
+    oracle: Oracle = answer
+
+
+def evaluate(setting: Setting, case: Case) -> Outcome:
+    """Run the setting's candidate on `case` (of the setting's dtype) and observe every
+    quantity of the spec's functions.
 
     Raises InvalidCase when the case is outside the dtype's range (the caller rejects it).
     The candidate's numpy warnings are silenced: an overflow shows in its figures.
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _evaluate(spec, candidate, case, device, profile, oracle)
+        return _evaluate(setting, case)
 
 
-def _evaluate(
-    spec: Spec, candidate: Candidate, case: Case, device: str, profile: str, oracle: Oracle
-) -> Outcome:
+def _evaluate(setting: Setting, case: Case) -> Outcome:
+    spec, candidate, profile = setting.spec, setting.candidate, setting.profile
     args = inputs(spec, case)
     shapes = shapes_of(args)
     if not spec.oracle:
         return Outcome(shapes, spec.properties(candidate, args, case, profile))
     dout = lru_cache(partial(upstream, case))  # one upstream gradient per output and case
-    answers = oracle(spec, args, case, device)
+    answers = setting.oracle(spec, args, case, setting.device)
     truth, peer = answers.truth, answers.peer
     reduction = spec.reduction(case)
     sensitivity = partial(sensitivity_of, spec, args, case, answers)

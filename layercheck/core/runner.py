@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from layercheck.core.cases import Case
-from layercheck.core.evaluate import InvalidCase, Oracle, answer, evaluate
+from layercheck.core.evaluate import InvalidCase, Setting, answer, evaluate
 from layercheck.core.observe import Candidate
 from layercheck.core.verdicts import ERROR, FAIL, NOT_IMPLEMENTED, Check, skipped
 from layercheck.specs import Spec
@@ -46,26 +47,17 @@ def mismatch(function: str, quantity: str, verdict: str) -> type[Mismatch]:
     return _MISMATCHES[key]
 
 
-def run(
-    spec: Spec,
-    candidate: Candidate,
-    dtype: str,
-    device: str,
-    *,
-    examples: int,
-    seed: int,
-    profile: str = "cs231n",
-) -> list[Check]:
-    """Every check of `spec` for `candidate` in `dtype` on `device`, over the `examples`
-    cases `draw` takes from `seed` (rounded up to whole batches; cases outside the dtype's
-    range are dropped): every quantity meets every one of them, so one failure hides no
-    other. Where a check fails, hypothesis then explores with the candidate in the loop and
-    shrinks; what it finds counts too. (Grading calls `check_cases`, `explore` and
-    `fold_in` itself: verdicts from the plan's cases alone, exploration for feedback.)"""
-    cases = draw(spec, dtype, examples=examples, seed=seed)
-    checks = check_cases(spec, candidate, cases, dtype, device, profile=profile)
+def run(setting: Setting, *, examples: int, seed: int) -> list[Check]:
+    """Every check of the setting, over the `examples` cases `draw` takes from `seed`
+    (rounded up to whole batches; cases outside the dtype's range are dropped): every
+    quantity meets every one of them, so one failure hides no other. Where a check fails,
+    hypothesis then explores with the candidate in the loop and shrinks; what it finds
+    counts too. (Grading calls `check_cases`, `explore` and `fold_in` itself: verdicts from
+    the plan's cases alone, exploration for feedback.)"""
+    cases = draw(setting.spec, setting.dtype, examples=examples, seed=seed)
+    checks = check_cases(setting, cases)
     if any(check.verdict in (FAIL, ERROR) for check in checks):
-        explored, _ = explore(spec, candidate, dtype, device, examples, seed, profile)
+        explored, _ = explore(setting, examples, seed)
         fold_in(checks, explored, fixed=False)
     return checks
 
@@ -83,20 +75,15 @@ def fold_in(checks: list[Check], explored: list[Check], *, fixed: bool) -> None:
 
 
 def explore(
-    spec: Spec,
-    candidate: Candidate,
-    dtype: str,
-    device: str,
-    examples: int,
-    seed: int,
-    profile: str,
-    budget: int | None = None,
+    setting: Setting, examples: int, seed: int, budget: int | None = None
 ) -> tuple[list[Check], int]:
     """Hypothesis's exploration: each batch stops at its first failing case, which
     hypothesis shrinks (one exception type per function, quantity and verdict). With a
     `budget`, at most that many cases run (the rest are rejected unrun: the search ends
-    the same way on every machine). Returns the checks and the cases run."""
-    checks, _ = _blank_checks(spec, candidate, dtype, device, profile)
+    the same way on every machine). Its cases are new: their answers are computed, never
+    taken from the setting's oracle. Returns the checks and the cases run."""
+    setting = replace(setting, oracle=answer)
+    checks, _ = _blank_checks(setting)
     ran = 0
 
     def batch(cases: list[Case]) -> None:
@@ -104,11 +91,11 @@ def explore(
         if budget is not None and ran + len(cases) > budget:
             reject()
         ran += len(cases)
-        if not _fold(spec, candidate, cases, device, profile, checks, answer, stop=True):
+        if not _fold(setting, cases, checks, stop=True):
             reject()
 
     try:
-        _hypothesis(spec, dtype, examples, seed, batch)()
+        _hypothesis(setting.spec, setting.dtype, examples, seed, batch)()
     except (Mismatch, BaseExceptionGroup) as found:
         if not _only_mismatches(found):
             raise
@@ -136,21 +123,12 @@ def draw(spec: Spec, dtype: str, *, examples: int, seed: int) -> list[Case]:
     return list(drawn.values())[:examples]
 
 
-def check_cases(
-    spec: Spec,
-    candidate: Candidate,
-    cases: Iterable[Case],
-    dtype: str,
-    device: str,
-    *,
-    profile: str = "cs231n",
-    oracle: Oracle = answer,
-) -> list[Check]:
-    """Every check of `spec` for `candidate` on exactly `cases` (no exploration, no
-    shrinking: each failing check keeps its smallest failing case among them)."""
-    checks, unchecked = _blank_checks(spec, candidate, dtype, device, profile)
+def check_cases(setting: Setting, cases: Iterable[Case]) -> list[Check]:
+    """Every check of the setting on exactly `cases` (no exploration, no shrinking: each
+    failing check keeps its smallest failing case among them)."""
+    checks, unchecked = _blank_checks(setting)
     if not unchecked:
-        _fold(spec, candidate, list(cases), device, profile, checks, oracle, stop=False)
+        _fold(setting, list(cases), checks, stop=False)
     return [check.finish() for check in checks.values()]
 
 
@@ -160,10 +138,10 @@ def _cuda_available() -> bool:
     return oracles.cuda_available()
 
 
-def _blank_checks(
-    spec: Spec, candidate: Candidate, dtype: str, device: str, profile: str
-) -> tuple[dict[tuple[str, str], Check], bool]:
+def _blank_checks(setting: Setting) -> tuple[dict[tuple[str, str], Check], bool]:
     """The spec's checks, and whether they are already decided (skipped, not implemented)."""
+    spec, candidate, profile = setting.spec, setting.candidate, setting.profile
+    dtype, device = setting.dtype, setting.device
     quantities = spec.quantities()
     blank = [(function, quantity) for function in quantities for quantity in quantities[function]]
     checks = {(f, q): Check(f, q, dtype, device, tier=spec.tier(q)) for f, q in blank}
@@ -184,22 +162,15 @@ def _blank_checks(
 
 
 def _fold(
-    spec: Spec,
-    candidate: Candidate,
-    cases: list[Case],
-    device: str,
-    profile: str,
-    checks: dict[tuple[str, str], Check],
-    oracle: Oracle,
-    *,
-    stop: bool,
+    setting: Setting, cases: list[Case], checks: dict[tuple[str, str], Check], *, stop: bool
 ) -> int:
     """Evaluate the distinct `cases` into `checks`; with `stop`, raise a Mismatch at the
     first failing case (hypothesis then shrinks it). Returns how many cases were valid."""
+    spec, profile = setting.spec, setting.profile
     valid = 0
     for case in {case.key(): case for case in cases}.values():  # the simplest batch repeats
         try:
-            outcome = evaluate(spec, candidate, case, device, profile, oracle)
+            outcome = evaluate(setting, case)
         except InvalidCase:
             continue
         valid += 1
@@ -250,11 +221,13 @@ def run_all(
     devices: Iterable[str],
     **options,
 ) -> list[Check]:
-    """`run` over every spec, dtype and device, in order: the single-process path."""
+    """`run` over every spec, dtype and device, in order (``profile`` among `options`):
+    the single-process path."""
+    profile = options.pop("profile", "cs231n")
     return [
         check
         for spec in specs
         for dtype in dtypes
         for device in devices
-        for check in run(spec, candidate, dtype, device, **options)
+        for check in run(Setting(spec, candidate, dtype, device, profile), **options)
     ]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from layercheck.core import oracles, runner
+from layercheck.core.evaluate import Setting
 from layercheck.core.plugin import PROPERTY
 from layercheck.core.verdicts import SKIPPED
 from layercheck.reports.report import FAILING
@@ -22,13 +23,9 @@ def test_conformance(lc_key, lc_candidate, lc_options: dict[str, Any], record_pr
     checks = [
         check
         for check in runner.run(
-            spec,
-            lc_candidate,
-            dtype,
-            device,
+            Setting(spec, lc_candidate, dtype, device, lc_options["profile"]),
             examples=lc_options["examples"],
             seed=lc_options["seed"],
-            profile=lc_options["profile"],
         )
         if functions is None or check.function in functions
     ]

@@ -41,7 +41,7 @@ from pathlib import Path
 from layercheck import __version__
 from layercheck.core import runner
 from layercheck.core.cases import Case
-from layercheck.core.evaluate import InvalidCase
+from layercheck.core.evaluate import InvalidCase, Setting
 from layercheck.core.observe import last_line
 from layercheck.core.verdicts import ERROR, FAIL, PASS, Check
 from layercheck.grading import feedback, gradebook
@@ -372,9 +372,9 @@ def _smaller_cases(
         if sandbox.failure is not None:  # the time budget is spent
             return None, left
     budget = None if always else left
-    args = (spec, candidate, dtype, "cpu", plan.examples, plan.seed, plan.profile, budget)
+    setting = Setting(spec, candidate, dtype, profile=plan.profile)
     try:
-        explored, ran = runner.explore(*args)
+        explored, ran = runner.explore(setting, plan.examples, plan.seed, budget)
     except Exception as exc:  # the verdicts are known; only the feedback loses a case
         return f"{spec.name} {dtype}: {last_line(exc)}", 0
     if sandbox.failure is None:
@@ -386,7 +386,7 @@ def _check(spec: Spec, candidate, dtype: str, plan: Plan, cache: AnswerCache) ->
     """The checks of `spec` in `dtype` on the plan's cases (drawn from the plan's seed)."""
     cases = plan.cases[spec.name, dtype]
     return runner.check_cases(
-        spec, candidate, cases, dtype, "cpu", profile=plan.profile, oracle=cache
+        Setting(spec, candidate, dtype, profile=plan.profile, oracle=cache), cases
     )
 
 
@@ -415,7 +415,7 @@ def _conventions(
     def explains(profile: str, oracle) -> bool:
         def checked(tried: list[Case]) -> list[Check]:
             return runner.check_cases(
-                spec, candidate, tried, dtype, "cpu", profile=profile, oracle=oracle
+                Setting(spec, candidate, dtype, profile=profile, oracle=oracle), tried
             )
 
         screened = checked(first)  # a plan case that still fails rules the convention out

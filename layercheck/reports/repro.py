@@ -92,14 +92,14 @@ def snippet(check: Check, case: dict[str, Any] | None = None) -> list[str] | Non
 def replay(target: Candidate, found: dict[str, Any], profile: str) -> tuple[str, list[str]]:
     """Run the case of descriptor `found` against `target`: its verdict for the quantity
     and the lines that say so (the message, the snippet, the descriptor)."""
-    from layercheck.core.evaluate import InvalidCase, answer, evaluate  # torch, for the oracle
+    from layercheck.core.evaluate import InvalidCase, Setting, evaluate  # torch: the oracle
 
     spec = spec_of(found["function"])
     if spec is None:
         raise ValueError(f"{found['function']}: not a function of the API")
     case = _case(found)
     try:
-        outcome = evaluate(spec, target, case, "cpu", profile, answer)
+        outcome = evaluate(Setting(spec, target, case.dtype, profile=profile), case)
     except InvalidCase as exc:
         raise ValueError(f"this case is outside the range of {case.dtype}: {exc}") from None
     for seen in outcome.observations:
