@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +162,30 @@ def test_a_batch_of_class_submissions_grades_through_the_spec_file(tmp_path):
     assert 0 < total["bob"] < full, total
     feedback = (tmp_path / "graded/bob/feedback.md").read_text()
     assert "Linear.backward" in feedback and "dLdb" in feedback
+
+
+def test_a_gradescope_autograder_built_with_the_spec_file_grades_its_classes(tmp_path):
+    built = tmp_path / "autograder.zip"
+    options = ("--specs", str(SPECS), "--assignment", "3")  # RNNCell and GRUCell
+    process = _layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
+    assert process.returncode == 0, process.stdout + process.stderr
+    root = tmp_path / "root"
+    with zipfile.ZipFile(built) as opened:
+        opened.extractall(root / "source")
+    command = (root / "source/run_autograder").read_text().splitlines()[-1].split()
+    assert command[:4] == ["exec", "layercheck", "autograder", "run"], command
+    bundled = root / "source" / command[command.index("--specs") + 1]
+    assert bundled.read_bytes() == SPECS.read_bytes()
+    wrong = tmp_path / "wrong"  # the course's files, RNNCell's dh_prev_t without tanh's
+    shutil.copytree(REFERENCE, wrong)
+    shutil.copy(COURSE / "bugs/rnn_cell_dh_without_tanh.py", wrong / "mytorch/rnn_cell.py")
+    scores = {}
+    for name, files in (("reference", REFERENCE), ("wrong", wrong)):
+        shutil.rmtree(root / "submission", ignore_errors=True)
+        shutil.copytree(files, root / "submission")
+        run = _layercheck(root / "source", *command[2:], "--root", str(root))
+        assert run.returncode == 0, run.stdout + run.stderr
+        found = json.loads((root / "results/results.json").read_text())
+        scores[name] = (found["score"], found["max_score"])
+    (full, most), (partial, _) = scores["reference"], scores["wrong"]
+    assert full == most > partial > 0, scores

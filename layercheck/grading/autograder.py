@@ -35,7 +35,7 @@ from layercheck.core import oracles
 from layercheck.grading import grade
 from layercheck.grading.answer_cache import AnswerCache
 from layercheck.grading.rubric import Rubric
-from layercheck.specs import PROFILES
+from layercheck.specs import PROFILES, SPEC_FILES
 
 TARGETS = ("gradescope", "prairielearn")
 PACKAGES = ("layercheck", "impl", "oracle")
@@ -93,6 +93,7 @@ def build(
     conventions = PROFILES[profile]
     options = f" --assignment {assignment}" if assignment is not None else ""
     options += " --rubric rubric.toml" if rubric_path is not None else ""
+    options += "".join(f" --specs specs/{path.name}" for path in SPEC_FILES)
     command = {"course": conventions.course, "dropout_p": conventions.dropout_p}
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
@@ -102,6 +103,9 @@ def build(
         grade.prepare(plan, AnswerCache(grader / "answers"))
         if rubric_path is not None:
             shutil.copy(rubric_path, grader / "rubric.toml")
+        for path in SPEC_FILES:  # the layers a spec file declares, graded inside too
+            (grader / "specs").mkdir(exist_ok=True)
+            shutil.copy(path, grader / "specs" / path.name)
         _copy_sources(source / "layercheck_src")
         if target == "gradescope":
             _executable(source / "setup.sh", _SETUP.format(**versions))
