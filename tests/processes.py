@@ -1,9 +1,19 @@
 """What runs on this machine, read from /proc: for tests that no process outlived a sandbox,
-a submission or a killed grader."""
+a submission or a killed grader; and the installed ``layercheck`` command, run as a user
+runs it."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+
+
+def run_layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed ``layercheck`` command with `args`, from `cwd` (text output captured)."""
+    command = shutil.which("layercheck")
+    assert command, "the layercheck command is not installed (pip install .)"
+    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 def _stat(path: Path) -> list[str] | None:

@@ -19,6 +19,7 @@ import pytest
 from layercheck.grading import answer_cache, autograder, grade, rubric
 from layercheck.grading.answer_cache import AnswerCache
 from layercheck.specs import REGISTRY, convolutional, fully_connected
+from processes import run_layercheck
 from students import STARTER, assignment_folder, honest_students, student_folder, zipped
 
 HERE = Path(__file__).parent
@@ -160,7 +161,9 @@ def test_shards_merge_into_the_gradebook_of_the_whole_batch(batch, tmp_path):
     for i, folder in enumerate(shards, start=1):
         grade.grade(grade.shard(entries, f"{i}/2"), plan, cache, folder)
     assert {len(grade.shard(entries, "1/2")), len(grade.shard(entries, "2/2"))} == {3, 4}
-    process = _layercheck(tmp_path, "merge", *map(str, shards), "--out", str(tmp_path / "merged"))
+    process = run_layercheck(
+        tmp_path, "merge", *map(str, shards), "--out", str(tmp_path / "merged")
+    )
     assert process.returncode == 0, process.stderr
     merged = (tmp_path / "merged" / "gradebook.csv").read_text()
     assert merged == (tmp_path / "whole" / "gradebook.csv").read_text()
@@ -219,7 +222,7 @@ def test_a_changed_input_builder_recomputes_exactly_the_answers_it_feeds(tmp_pat
 
 
 def test_the_grade_command_runs_from_outside_the_repository(batch, tmp_path):
-    process = _layercheck(
+    process = run_layercheck(
         tmp_path,
         "grade",
         str(batch),
@@ -240,7 +243,7 @@ def test_the_grade_command_runs_from_outside_the_repository(batch, tmp_path):
 def test_a_rubric_with_a_typo_is_refused_with_one_line(batch, tmp_path):
     typo = tmp_path / "rubric.toml"
     typo.write_text(SMALL_RUBRIC.replace('quantity = "db"', 'quantity = "dbb"'))
-    process = _layercheck(tmp_path, "grade", str(batch), "--out", "x", "--rubric", str(typo))
+    process = run_layercheck(tmp_path, "grade", str(batch), "--out", "x", "--rubric", str(typo))
     assert process.returncode == 2
     lines = process.stderr.strip().splitlines()
     assert len(lines) == 1 and "dbb" in lines[0] and "db" in lines[0], process.stderr
@@ -251,7 +254,7 @@ def test_an_lms_autograder_builds_and_grades_in_its_layout_as_grade_does(batch, 
     rubric_path = _small_rubric(tmp_path)
     built = tmp_path / ("autograder.zip" if target == "gradescope" else "prairielearn")
     options = ("--target", target, "--rubric", str(rubric_path))
-    process = _layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
+    process = run_layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
     assert process.returncode == 0, process.stderr
     root = tmp_path / "root"
     if target == "gradescope":
@@ -295,12 +298,12 @@ def test_an_lms_autograder_builds_and_grades_in_its_layout_as_grade_does(batch, 
     assert project["tool"]["setuptools"]["package-data"]["layercheck"] == autograder.PACKAGE_DATA
     shutil.copytree(batch / "bob", submission)
     run = ("autograder", "run", "--target", target, "--root", str(root), "--rubric", "rubric.toml")
-    process = _layercheck(grader, *run)
+    process = run_layercheck(grader, *run)
     assert process.returncode == 0, process.stderr
     found = json.loads((root / "results" / "results.json").read_text())
     seed = str(grader / "answers" / grade.SEED_FILE)  # the build's: the same cases
     direct = ("--rubric", str(rubric_path), "--seed-file", seed, "--out", "direct")
-    assert _layercheck(tmp_path, "grade", str(batch / "bob"), *direct).returncode == 0
+    assert run_layercheck(tmp_path, "grade", str(batch / "bob"), *direct).returncode == 0
     expected = results_of(tmp_path / "direct", "bob")
     points = {test["name"]: test["score"] for test in expected["tests"]}
     assert expected["score"] == 3 and expected["max_score"] == 6
@@ -316,12 +319,6 @@ def _small_rubric(folder: Path) -> Path:
     path = folder / "small_rubric.toml"
     path.write_text(SMALL_RUBRIC)
     return path
-
-
-def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    command = shutil.which("layercheck")
-    assert command, "the layercheck command is not installed (pip install .)"
-    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 ROW_SHAPED_STATS = """
@@ -456,7 +453,7 @@ def test_entries_that_once_ended_the_batch_cost_only_themselves(tmp_path):
         (batch / f"{'a' * 249}{gap}x.py").write_text(honest)
     (batch / "__MACOSX").mkdir()
     (batch / "notes.txt").write_text("not code")
-    process = _layercheck(
+    process = run_layercheck(
         tmp_path, "grade", str(batch), "--out", "out", "--rubric", str(_small_rubric(tmp_path))
     )
     assert process.returncode == 0, process.stdout + process.stderr
@@ -511,11 +508,11 @@ def test_every_batch_draws_a_secret_seed_so_memorised_answers_earn_nothing(tmp_p
     (tmp_path / "batch").mkdir()
     (tmp_path / "batch" / "mallory.py").write_text(memorised(known))
     options = ("--rubric", str(rubric_path), "--cache", str(tmp_path / "answers"))
-    seeded = _layercheck(tmp_path, "grade", "batch", "--out", "seeded", "--seed", "0", *options)
+    seeded = run_layercheck(tmp_path, "grade", "batch", "--out", "seeded", "--seed", "0", *options)
     assert seeded.returncode == 0, seeded.stderr
     assert float(gradebook(tmp_path / "seeded")["mallory"]["total"]) == 1, "the attack works"
     for out in ("first", "second"):
-        process = _layercheck(tmp_path, "grade", "batch", "--out", out, *options)
+        process = run_layercheck(tmp_path, "grade", "batch", "--out", out, *options)
         assert process.returncode == 0, process.stderr
         assert float(gradebook(tmp_path / out)["mallory"]["total"]) == 0
         secret = (tmp_path / out / grade.SEED_FILE).read_text().strip()
@@ -523,18 +520,18 @@ def test_every_batch_draws_a_secret_seed_so_memorised_answers_earn_nothing(tmp_p
             assert secret not in (tmp_path / out / "mallory" / shown).read_text()
     first, second = ((tmp_path / o / grade.SEED_FILE).read_text() for o in ("first", "second"))
     assert first != second and int(first) >= 0
-    again = _layercheck(tmp_path, "grade", "batch", "--out", "first", *options)
+    again = run_layercheck(tmp_path, "grade", "batch", "--out", "first", *options)
     assert "grading 0 of 1 submissions (1 done)" in again.stdout, again.stdout  # same seed
     assert (tmp_path / "first" / grade.SEED_FILE).read_text() == first
 
 
 def test_shards_share_a_seed_file_or_are_refused(batch, tmp_path):
     rubric_path = str(_small_rubric(tmp_path))
-    alone = _layercheck(tmp_path, "grade", str(batch), "--out", "s1", "--shard", "1/2")
+    alone = run_layercheck(tmp_path, "grade", str(batch), "--out", "s1", "--shard", "1/2")
     assert alone.returncode == 2 and "--seed-file" in alone.stderr, alone.stderr
     common = ("--rubric", rubric_path, "--examples", str(EXAMPLES))
     for i, seeds in ((1, "one.seed"), (2, "two.seed")):
-        process = _layercheck(
+        process = run_layercheck(
             tmp_path,
             "grade",
             str(batch),
@@ -547,9 +544,9 @@ def test_shards_share_a_seed_file_or_are_refused(batch, tmp_path):
             *common,
         )
         assert process.returncode == 0, process.stderr
-    merged = _layercheck(tmp_path, "merge", "s1", "s2", "--out", "merged")
+    merged = run_layercheck(tmp_path, "merge", "s1", "s2", "--out", "merged")
     assert merged.returncode == 2 and "different plans" in merged.stderr, merged.stderr
-    alone = _layercheck(tmp_path, "merge", "s1", "--out", "merged")
+    alone = run_layercheck(tmp_path, "merge", "s1", "--out", "merged")
     assert alone.returncode == 2 and "shard 2/2 missing" in alone.stderr, alone.stderr
 
 
@@ -567,7 +564,7 @@ def test_names_are_unique_and_student_text_cannot_forge_a_status_or_markup(tmp_p
     honest = (batch / "alice" / "layers.py").read_text()
     (batch / "a b.py").write_text(honest)
     (batch / "a_b.py").write_text(honest + FORGER)
-    process = _layercheck(
+    process = run_layercheck(
         tmp_path, "grade", str(batch), "--out", "out", "--rubric", str(_small_rubric(tmp_path))
     )
     assert process.returncode == 0, process.stdout + process.stderr
@@ -590,8 +587,8 @@ def test_lms_exports_and_assignment_folders_grade_as_the_bare_files_do(tmp_path)
         evil.writestr("../../escaped.py", "def affine_forward(x, w, b):\n    return x\n")
     whole = zipped(export, tmp_path / "export.zip")  # the LMS's batch download
     common = ["--rubric", str(_small_rubric(tmp_path)), "--examples", str(EXAMPLES), "--seed", "1"]
-    bare = _layercheck(tmp_path, "grade", str(course), "--out", "bare", *common)
-    process = _layercheck(tmp_path, "grade", str(whole), "--out", "out", *common)
+    bare = run_layercheck(tmp_path, "grade", str(course), "--out", "bare", *common)
+    process = run_layercheck(tmp_path, "grade", str(whole), "--out", "out", *common)
     assert bare.returncode == 0 and process.returncode == 0, bare.stderr + process.stderr
     rows = gradebook(tmp_path / "out")
     full = gradebook(tmp_path / "bare")["cs231n"]["total"]
@@ -606,7 +603,7 @@ def test_lms_exports_and_assignment_folders_grade_as_the_bare_files_do(tmp_path)
     shutil.copy(files / "layers.py", canvas / "doejane_LATE_12345_67890_layers-1.py")
     shutil.copy(files / "rnn_layers.py", canvas / "doejane_12345_67891_rnn_layers.py")
     (canvas / "roebob_23456_67892_layers.py").write_text(STARTER.read_text())
-    process = _layercheck(tmp_path, "grade", str(canvas), "--out", "canvas-out", *common)
+    process = run_layercheck(tmp_path, "grade", str(canvas), "--out", "canvas-out", *common)
     assert process.returncode == 0, process.stderr
     rows = gradebook(tmp_path / "canvas-out")
     assert {name: row["total"] for name, row in rows.items()} == {
@@ -619,6 +616,6 @@ def test_lms_exports_and_assignment_folders_grade_as_the_bare_files_do(tmp_path)
 def test_grading_nothing_is_a_one_line_error(tmp_path, given):
     (tmp_path / "empty").mkdir()
     (tmp_path / "notes.txt").write_text("my layers are in the other folder\n")
-    process = _layercheck(tmp_path, "grade", given, "--out", "out")
+    process = run_layercheck(tmp_path, "grade", given, "--out", "out")
     assert process.returncode == 2 and len(process.stderr.strip().splitlines()) == 1, process
     assert "no submissions" in process.stderr or "not a submission" in process.stderr

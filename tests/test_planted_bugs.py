@@ -10,16 +10,16 @@ name its quantity and carry the smallest failing case.
 """
 
 import contextlib
-import importlib.util
 import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import planted
 from layercheck.core import runner, target
 from layercheck.core.dtypes import DTYPES
-from layercheck.core.verdicts import ERROR, FAIL, PASS, SKIPPED
+from layercheck.core.verdicts import ERROR, FAIL
 from layercheck.grading import rubric
 from layercheck.reports import repro
 from layercheck.specs import EDGE, spec_of
@@ -29,15 +29,8 @@ BUGS = sorted((Path(__file__).parent / "bugs").glob("*.py"))
 EXAMPLES = 30
 
 
-def planted(bug: Path):
-    spec = importlib.util.spec_from_file_location(f"planted_{bug.stem}", bug)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def breaks_of(bug: Path) -> dict[tuple[str, str], tuple[str, ...]]:
-    return planted(bug).BREAKS
+    return planted.load(bug).BREAKS
 
 
 #: The profile whose default rubric grades the planted bugs (its dropout keeps with p).
@@ -99,19 +92,14 @@ def assert_reproduced(check, candidate) -> None:
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.stem)
 def test_planted_bug_fails_exactly_where_it_should(bug):
     breaks = breaks_of(bug)
-    specs = list({spec_of(function).name: spec_of(function) for function, _ in breaks}.values())
     candidate = target.load(str(bug))
-    examples = getattr(planted(bug), "EXAMPLES", EXAMPLES)
-    checks = runner.run_all(specs, candidate, DTYPES, ["cpu"], examples=examples, seed=0)
-    expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
-    # An edge-tier row that met no case of its tier is skipped.
-    found = {
-        (c.function, c.quantity, c.dtype): c for c in checks if c.verdict not in (PASS, SKIPPED)
-    }
-    missed = expected - set(found)
-    extra = {key: found[key].message for key in set(found) - expected}
+    examples = getattr(planted.load(bug), "EXAMPLES", EXAMPLES)
+    checks = runner.run_all(
+        planted.specs_of(breaks), candidate, DTYPES, ["cpu"], examples=examples, seed=0
+    )
+    found, missed, extra = planted.against(checks, breaks)
     assert not missed and not extra, f"{bug.stem}: not failing {missed}; failing too {extra}"
-    verdict = getattr(planted(bug), "VERDICT", FAIL)  # a bug that raises declares "error"
+    verdict = getattr(planted.load(bug), "VERDICT", FAIL)  # a bug that raises declares "error"
     for check in found.values():
         assert check.verdict == verdict, (check.function, check.quantity, check.message)
         assert check.message.startswith(check.quantity) or (

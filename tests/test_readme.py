@@ -3,13 +3,12 @@ its "Adding a layer" steps work as written."""
 
 import csv
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from layercheck.specs import assignments_table, catalog
+from processes import run_layercheck
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -18,12 +17,6 @@ def code_blocks(section: str) -> list[str]:
     """The fenced code blocks of the README's `section` (a ``## `` heading), in order."""
     text = README.read_text().split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"^```[a-z]*\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
-
-
-def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    command = shutil.which("layercheck")
-    assert command, "the layercheck command is not installed (pip install .)"
-    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 def test_readme_lists_exactly_the_registered_functions():
@@ -50,7 +43,7 @@ def test_the_adding_a_layer_steps_check_and_grade_a_new_layer(tmp_path):
     (tmp_path / "layers.py").write_text(implementation)
     (tmp_path / "leaky_relu_specs.py").write_text(spec_file)
     check, grade = (line.split()[1:] for line in commands.splitlines())
-    process = _layercheck(tmp_path, *check, "--examples", "20")
+    process = run_layercheck(tmp_path, *check, "--examples", "20")
     assert process.returncode == 0, process.stdout + process.stderr
     assert "PASSED" in process.stdout and "leaky_relu" not in process.stderr
     # a slope fixed at 0.01 is right for alpha = 0.01 only: the check fails, the grade drops
@@ -58,7 +51,9 @@ def test_the_adding_a_layer_steps_check_and_grade_a_new_layer(tmp_path):
     wrong = implementation.replace("alpha * x)", "0.01 * x)")
     assert wrong != implementation
     (tmp_path / "wrong/layers.py").write_text(wrong)
-    failed = _layercheck(tmp_path, *[("wrong/layers.py" if a == "layers.py" else a) for a in check])
+    failed = run_layercheck(
+        tmp_path, *[("wrong/layers.py" if a == "layers.py" else a) for a in check]
+    )
     assert failed.returncode == 1 and "leaky_relu_forward" in failed.stdout, failed.stdout
     submissions = tmp_path / "submissions"
     for name, text in (("right", implementation), ("wrong", wrong)):
@@ -68,7 +63,7 @@ def test_the_adding_a_layer_steps_check_and_grade_a_new_layer(tmp_path):
         '[[items]]\nfunction = "leaky_relu_forward"\nquantity = "out"\npoints = 2\n'
         '[[items]]\nfunction = "leaky_relu_backward"\nquantity = "dx"\npoints = 1\n'
     )
-    graded = _layercheck(tmp_path, *grade, "--out", "graded", "--examples", "20")
+    graded = run_layercheck(tmp_path, *grade, "--out", "graded", "--examples", "20")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     with open(tmp_path / "graded/gradebook.csv", newline="") as file:
         totals = {row["submission"]: float(row["total"]) for row in csv.DictReader(file)}
@@ -90,7 +85,7 @@ def test_the_adding_a_layer_steps_check_and_grade_a_new_layer(tmp_path):
 def test_a_mistake_in_a_spec_file_is_one_line_and_exit_2(tmp_path, change, message):
     spec_file = code_blocks("Adding a layer")[1]
     (tmp_path / "bad.py").write_text(change(spec_file))
-    process = _layercheck(tmp_path, "list", "--specs", "bad.py")
+    process = run_layercheck(tmp_path, "list", "--specs", "bad.py")
     assert process.returncode == 2, process.stdout + process.stderr
     lines = process.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], process.stderr

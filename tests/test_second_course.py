@@ -3,24 +3,24 @@
 
 import contextlib
 import csv
-import importlib.util
 import io
 import json
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import planted
 from layercheck import specs
 from layercheck.core import runner, target
 from layercheck.core.dtypes import DTYPES
 from layercheck.core.verdicts import ERROR, FAIL, PASS, SKIPPED
 from layercheck.grading import rubric
 from layercheck.reports import repro
-from layercheck.specs import EDGE, spec_of
+from layercheck.specs import EDGE
+from processes import run_layercheck
 
 COURSE = Path(__file__).parents[1] / "examples" / "mytorch"
 SPECS = COURSE / "specs.py"
@@ -30,19 +30,6 @@ PROFILE = "mytorch"
 EXAMPLES = 30
 
 
-def _layercheck(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    command = shutil.which("layercheck")
-    assert command, "the layercheck command is not installed (pip install .)"
-    return subprocess.run([command, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
-
-
-def _module(path: Path):
-    loaded = importlib.util.spec_from_file_location(f"planted_{path.stem}", path)
-    module = importlib.util.module_from_spec(loaded)
-    loaded.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def mytorch():
     with specs.using(SPECS):
@@ -50,7 +37,7 @@ def mytorch():
 
 
 def test_the_reference_passes_every_layer_in_every_dtype(tmp_path):
-    process = _layercheck(
+    process = run_layercheck(
         tmp_path, "check", str(REFERENCE), "--specs", str(SPECS), "--examples", str(EXAMPLES),
         "--json", "report.json",
     )  # fmt: skip
@@ -70,34 +57,31 @@ def test_the_reference_passes_every_layer_in_every_dtype(tmp_path):
 
 
 def test_at_least_twelve_planted_bugs_across_the_course():
-    touched = {function.partition(".")[0] for bug in BUGS for function, _ in _module(bug).BREAKS}
+    touched = {
+        function.partition(".")[0] for bug in BUGS for function, _ in planted.load(bug).BREAKS
+    }
     assert len(BUGS) >= 12 and len(touched) >= 10, touched
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.stem)
 def test_a_planted_bug_fails_exactly_where_it_should(bug, mytorch):
-    planted = _module(bug)
-    breaks = planted.BREAKS
-    chosen = list({spec_of(f).name: spec_of(f) for f, _ in breaks}.values())
+    module = planted.load(bug)
+    breaks = module.BREAKS
     candidate = target.load(str(bug))
     checks = runner.run_all(
-        chosen, candidate, DTYPES, ["cpu"], examples=EXAMPLES, seed=0, profile=PROFILE
-    )
-    expected = {(f, q, dtype) for (f, q), dtypes in breaks.items() for dtype in dtypes}
-    found = {
-        (c.function, c.quantity, c.dtype): c for c in checks if c.verdict not in (PASS, SKIPPED)
-    }
-    missed = expected - set(found)
-    extra = {key: found[key].message for key in set(found) - expected}
+        planted.specs_of(breaks), candidate, DTYPES, ["cpu"], examples=EXAMPLES, seed=0,
+        profile=PROFILE,
+    )  # fmt: skip
+    found, missed, extra = planted.against(checks, breaks)
     assert not missed and not extra, f"{bug.stem}: not failing {missed}; failing too {extra}"
-    verdict = getattr(planted, "VERDICT", FAIL)
+    verdict = getattr(module, "VERDICT", FAIL)
     for check in found.values():
         assert check.verdict == verdict, (check.function, check.quantity, check.message)
         replayed, _ = repro.replay(
             candidate, repro.descriptor(check.function, check.quantity, check.case), PROFILE
         )
         assert replayed == check.verdict, (check.function, check.quantity)
-        _assert_snippet_shows_it(check, vars(planted))
+        _assert_snippet_shows_it(check, vars(module))
     score = rubric.default(PROFILE).score(checks)
     lost = [item.name for item in score.items if item.checks and item.points < item.max_points]
     core = any(
@@ -149,7 +133,7 @@ def test_a_batch_of_class_submissions_grades_through_the_spec_file(tmp_path):
     with specs.using(SPECS):
         names = [spec.name for spec in specs.REGISTRY.values() if spec.in_profile(PROFILE)]
     (batch / "carol/mytorch.py").write_text("\n".join(STUB.format(name=n) for n in names))
-    process = _layercheck(
+    process = run_layercheck(
         tmp_path, "grade", "batch", "--specs", str(SPECS), "--out", "graded",
         "--examples", "10", "--workers", "1",
     )  # fmt: skip
@@ -167,7 +151,7 @@ def test_a_batch_of_class_submissions_grades_through_the_spec_file(tmp_path):
 def test_a_gradescope_autograder_built_with_the_spec_file_grades_its_classes(tmp_path):
     built = tmp_path / "autograder.zip"
     options = ("--specs", str(SPECS), "--assignment", "3")  # RNNCell and GRUCell
-    process = _layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
+    process = run_layercheck(tmp_path, "autograder", "build", "--out", str(built), *options)
     assert process.returncode == 0, process.stdout + process.stderr
     root = tmp_path / "root"
     with zipfile.ZipFile(built) as opened:
@@ -183,7 +167,7 @@ def test_a_gradescope_autograder_built_with_the_spec_file_grades_its_classes(tmp
     for name, files in (("reference", REFERENCE), ("wrong", wrong)):
         shutil.rmtree(root / "submission", ignore_errors=True)
         shutil.copytree(files, root / "submission")
-        run = _layercheck(root / "source", *command[2:], "--root", str(root))
+        run = run_layercheck(root / "source", *command[2:], "--root", str(root))
         assert run.returncode == 0, run.stdout + run.stderr
         found = json.loads((root / "results/results.json").read_text())
         scores[name] = (found["score"], found["max_score"])

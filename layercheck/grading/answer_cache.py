@@ -29,13 +29,10 @@ from layercheck.specs import SPEC_FILES, Spec
 
 _HERE = Path(__file__).resolve().parents[1]  # layercheck/
 #: The harness's files behind an answer: the specs (cases, inputs), the case machinery, the
-#: answer and sensitivity computation, the oracle runner and the tolerance (rounding units);
-#: with them, every file of the ``oracle`` package.
-SOURCES = (
-    *sorted((_HERE / "specs").glob("*.py")),
-    *(_HERE / "core" / name for name in ("calls.py", "cases.py", "evaluate.py", "oracles.py")),
-    *(_HERE / "core" / name for name in ("tolerance.py",)),
-)
+#: answer and sensitivity computation, the oracle runner, the tolerance and the dtypes'
+#: rounding units; with them, every file of the ``oracle`` package.
+_BEHIND = ("cases.py", "evaluate.py", "oracles.py", "tolerance.py", "dtypes.py")
+SOURCES = (*sorted((_HERE / "specs").glob("*.py")), *(_HERE / "core" / name for name in _BEHIND))
 
 
 def source_files() -> list[Path]:

@@ -175,7 +175,7 @@ def _calls(
     if spec.method is not None:
         return _method_calls(spec, function, case, args, shapes)
     outputs = [*spec.returns, *(["cache"] if spec.backward else [])]
-    call = ", ".join(name for name in spec.args if name in args)
+    call = ", ".join(spec.given_names(args))
     lines = [f"{', '.join(outputs)} = {spec.forward}({call})"]
     if function == spec.forward or function not in spec.backward:
         return lines, args
@@ -195,7 +195,7 @@ def _method_calls(
     """As `_calls`, for a layer written as a class: construct, set the attributes, call
     ``forward`` (and ``backward``), read the written and stored attributes."""
     method = spec.method
-    inputs = [name for name in spec.args[1 + len(method.attributes) :] if name in args]
+    inputs = spec.given_names(args)[1 + len(method.attributes) :]
     outputs = spec.returns[: len(spec.returns) - len(method.written)]
     lines = [f"layer = {method.cls}(**init)"]
     lines += [f"layer.{name} = {name}" for name in method.attributes]

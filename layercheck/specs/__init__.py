@@ -113,15 +113,20 @@ def with_dropout_p(profile: str, dropout_p: str | None) -> str:
 
 
 #: Every profile by name: each course, and each course with the other meaning of dropout's p.
-PROFILES: dict[str, Profile] = {
-    **_COURSES,
-    **{
-        f"{name}+dropout-{meaning}": replace(course, dropout_p=meaning)
-        for name, course in _COURSES.items()
-        for meaning in DROPOUT_P
-        if meaning != course.dropout_p
-    },
-}
+PROFILES: dict[str, Profile] = {}
+
+
+def _add_course(profile: Profile) -> None:
+    """`profile`'s course, and its profile with the other meaning of dropout's p."""
+    _COURSES[profile.course] = profile
+    PROFILES[profile.course] = profile
+    for meaning in DROPOUT_P:
+        if meaning != profile.dropout_p:
+            PROFILES[f"{profile.course}+dropout-{meaning}"] = replace(profile, dropout_p=meaning)
+
+
+for _course in list(_COURSES.values()):
+    _add_course(_course)
 #: The built-in courses (a spec file's profiles join `PROFILES`, not this).
 COURSES = tuple(_COURSES)
 #: The courses that have the CS231n / C147 function API.
@@ -232,10 +237,14 @@ class Spec:
         """A loss's value is a scalar, exempt from the array checks."""
         return () if self.backward else self.returns[:1]
 
+    def given_names(self, given: Mapping[str, Any]) -> list[str]:
+        """The names of the forward's positional arguments that `given` holds: optional
+        ones left out where absent."""
+        return [name for name in self.args if name in given]
+
     def given_args(self, given: Mapping[str, Any]) -> list[Any]:
-        """The forward's positional arguments out of `given` (by name), optional ones left
-        out where absent."""
-        return [given[name] for name in self.args if name in given]
+        """The forward's positional arguments out of `given` (by name)."""
+        return [given[name] for name in self.given_names(given)]
 
     def written_keys(self) -> set[str]:
         return {key for _, key in self.written}
@@ -383,14 +392,6 @@ def _validate(spec: Any, shown: str, courses: set[str], checked: dict[str, str])
             raise SpecFileError(f"{shown}: {function} is already checked (by {checked[function]})")
     if spec.oracle and spec.torch is None:
         raise SpecFileError(f"{shown}: {spec.name} has no oracle (torch=...)")
-
-
-def _add_course(profile: Profile) -> None:
-    _COURSES[profile.course] = profile
-    PROFILES[profile.course] = profile
-    for meaning in DROPOUT_P:
-        if meaning != profile.dropout_p:
-            PROFILES[f"{profile.course}+dropout-{meaning}"] = replace(profile, dropout_p=meaning)
 
 
 def default_course() -> str:
