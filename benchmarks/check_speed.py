@@ -161,7 +161,7 @@ def plain_loop(spec, candidate, case, oracles, upstream) -> None:
     backwards = spec.backward if spec.checks_backward(case) else ()
     for backward in backwards or (None,):
         fresh = {name: dict(v) if isinstance(v, dict) else v for name, v in args.items()}
-        result = candidate[spec.forward](*(fresh[name] for name in spec.args))
+        result = candidate[spec.forward](*spec.given_args(fresh))
         if backward:
             douts = [
                 upstream(case, truth[name].shape, k) for k, name in enumerate(spec.differentiated)
